@@ -1,0 +1,576 @@
+/*
+ * tenants.fcgi: tenant provisioning, suspension and reactivation (super
+ * admins, system context), per-tenant settings and WebAuthn policy
+ * (tenant admins), and the audit log.  Every change is audited in the
+ * transaction that makes it.  See tenants.fcgi(8).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xv.h"
+
+enum stmt {
+	ST_TENANT_INSERT,
+	ST_SCOPE,
+	ST_SETTINGS_INSERT,
+	ST_WEBAUTHN_INSERT,
+	ST_TENANT_LIST,
+	ST_TENANT_COUNT,
+	ST_TENANT_GET,
+	ST_TENANT_LOCK,
+	ST_TENANT_SUSPEND,
+	ST_TENANT_REACTIVATE,
+	ST_SETTINGS_GET,
+	ST_SETTINGS_UPDATE,
+	ST_WEBAUTHN_GET,
+	ST_WEBAUTHN_UPDATE,
+	ST_AUDIT_LIST,
+	ST__MAX
+};
+
+#define TENANT_COLS \
+	"id, name, slug, plan, status, xv_ts(created_at), xv_ts(updated_at), " \
+	"xv_ts(suspended_at), suspend_reason"
+#define AUDIT_FILTER \
+	"WHERE tenant_id = $1::uuid AND ($2::text IS NULL OR action = $2) " \
+	"AND ($3::text IS NULL OR resource_type = $3) " \
+	"AND ($4::timestamptz IS NULL OR created_at >= $4::timestamptz) " \
+	"AND ($5::timestamptz IS NULL OR created_at < $5::timestamptz) "
+
+static const struct xv_stmt stmts[ST__MAX] = {
+	[ST_TENANT_INSERT] = { "tenant_insert", 3,
+	    "INSERT INTO tenants (name, slug, plan) VALUES ($1, $2, $3) "
+	    "RETURNING " TENANT_COLS },
+	[ST_SCOPE] = { "scope", 1,
+	    "SELECT set_config('app.tenant_id', $1, true)" },
+	[ST_SETTINGS_INSERT] = { "settings_insert", 2,
+	    "INSERT INTO tenant_settings (tenant_id, settings) "
+	    "VALUES ($1::uuid, $2::jsonb)" },
+	[ST_WEBAUTHN_INSERT] = { "webauthn_insert", 2,
+	    "INSERT INTO webauthn_policies (tenant_id, policy) "
+	    "VALUES ($1::uuid, $2::jsonb)" },
+	[ST_TENANT_LIST] = { "tenant_list", 2,
+	    "SELECT " TENANT_COLS " FROM tenants ORDER BY created_at, id "
+	    "LIMIT $1::int OFFSET $2::bigint" },
+	[ST_TENANT_COUNT] = { "tenant_count", 0,
+	    "SELECT count(*) FROM tenants" },
+	[ST_TENANT_GET] = { "tenant_get", 1,
+	    "SELECT " TENANT_COLS " FROM tenants WHERE id = $1::uuid" },
+	[ST_TENANT_LOCK] = { "tenant_lock", 1,
+	    "SELECT " TENANT_COLS " FROM tenants WHERE id = $1::uuid FOR UPDATE" },
+	[ST_TENANT_SUSPEND] = { "tenant_suspend", 2,
+	    "UPDATE tenants SET status = 'suspended', suspended_at = now(), "
+	    "suspend_reason = $2, updated_at = now(), "
+	    "tokens_valid_after = date_trunc('second', now()) + interval '1 second' "
+	    "WHERE id = $1::uuid RETURNING " TENANT_COLS },
+	[ST_TENANT_REACTIVATE] = { "tenant_reactivate", 1,
+	    "UPDATE tenants SET status = 'active', suspended_at = NULL, "
+	    "suspend_reason = NULL, updated_at = now() "
+	    "WHERE id = $1::uuid RETURNING " TENANT_COLS },
+	[ST_SETTINGS_GET] = { "settings_get", 1,
+	    "SELECT settings FROM tenant_settings WHERE tenant_id = $1::uuid "
+	    "FOR UPDATE" },
+	[ST_SETTINGS_UPDATE] = { "settings_update", 2,
+	    "UPDATE tenant_settings SET settings = $2::jsonb, updated_at = now() "
+	    "WHERE tenant_id = $1::uuid" },
+	[ST_WEBAUTHN_GET] = { "webauthn_get", 1,
+	    "SELECT policy FROM webauthn_policies WHERE tenant_id = $1::uuid "
+	    "FOR UPDATE" },
+	[ST_WEBAUTHN_UPDATE] = { "webauthn_update", 2,
+	    "UPDATE webauthn_policies SET policy = $2::jsonb, updated_at = now() "
+	    "WHERE tenant_id = $1::uuid" },
+	[ST_AUDIT_LIST] = { "audit_list", 7,
+	    "SELECT id, action, resource_type, resource_id, actor, actor_tenant, "
+	    "old_value, new_value, request_id, xv_ts(created_at), "
+	    "count(*) OVER () FROM audit_events " AUDIT_FILTER
+	    "ORDER BY created_at DESC, id LIMIT $6::int OFFSET $7::bigint" },
+};
+
+static const char *const plans[] = { "free", "starter", "professional",
+    "enterprise", NULL };
+static const char *const attestations[] = { "none", "indirect", "direct",
+    "enterprise", NULL };
+static const char *const rdp[] = { "required", "preferred", "discouraged",
+    NULL };
+
+static const struct xv_field password_fields[] = {
+	{ "min_length", XV_F_INT, 0, 8, 128, NULL, NULL, NULL },
+	{ "require_uppercase", XV_F_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "require_lowercase", XV_F_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "require_numbers", XV_F_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "require_special_chars", XV_F_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "password_history_count", XV_F_INT, 0, 0, 24, NULL, NULL, NULL },
+	{ "max_age_days", XV_F_INT, 0, 0, 3650, NULL, NULL, NULL },
+	XV_FIELDS_END
+};
+
+static const struct xv_field lockout_fields[] = {
+	{ "max_attempts", XV_F_INT, 0, 1, 100, NULL, NULL, NULL },
+	{ "lockout_duration_minutes", XV_F_INT, 0, 1, 1440, NULL, NULL, NULL },
+	{ "reset_after_minutes", XV_F_INT, 0, 1, 10080, NULL, NULL, NULL },
+	XV_FIELDS_END
+};
+
+static const struct xv_field settings_fields[] = {
+	{ "session_timeout_minutes", XV_F_INT, 0, 1, 43200, NULL, NULL, NULL },
+	{ "max_sessions_per_user", XV_F_INT, 0, 1, 1000, NULL, NULL, NULL },
+	{ "require_mfa", XV_F_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "password_policy", XV_F_OBJECT, 0, 0, 0, NULL, NULL, password_fields },
+	{ "lockout_policy", XV_F_OBJECT, 0, 0, 0, NULL, NULL, lockout_fields },
+	{ "allowed_domains", XV_F_STRINGS, 0, 0, 100, NULL, xv_valid_dns_name,
+	    NULL },
+	XV_FIELDS_END
+};
+
+static const struct xv_field provision_fields[] = {
+	{ "name", XV_F_STRING, 1, 1, 200, NULL, NULL, NULL },
+	{ "slug", XV_F_STRING, 1, 3, 63, NULL, xv_valid_slug, NULL },
+	{ "plan", XV_F_STRING, 1, 0, 0, plans, NULL, NULL },
+	{ "settings", XV_F_OBJECT, 0, 0, 0, NULL, NULL, settings_fields },
+	XV_FIELDS_END
+};
+
+static const struct xv_field webauthn_fields[] = {
+	{ "enabled", XV_F_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "attestation_preference", XV_F_STRING, 0, 0, 0, attestations, NULL,
+	    NULL },
+	{ "user_verification", XV_F_STRING, 0, 0, 0, rdp, NULL, NULL },
+	{ "resident_key", XV_F_STRING, 0, 0, 0, rdp, NULL, NULL },
+	XV_FIELDS_END
+};
+
+static const struct xv_field suspend_fields[] = {
+	{ "reason", XV_F_STRING, 0, 0, 500, NULL, NULL, NULL },
+	XV_FIELDS_END
+};
+
+static json_t *
+settings_default(void)
+{
+	return json_pack("{s:i, s:i, s:b, s:{s:i, s:b, s:b, s:b, s:b, s:i, s:i},"
+	    " s:{s:i, s:i, s:i}, s:[]}",
+	    "session_timeout_minutes", 30, "max_sessions_per_user", 10,
+	    "require_mfa", 0, "password_policy", "min_length", 8,
+	    "require_uppercase", 1, "require_lowercase", 1,
+	    "require_numbers", 1, "require_special_chars", 1,
+	    "password_history_count", 5, "max_age_days", 90,
+	    "lockout_policy", "max_attempts", 5, "lockout_duration_minutes", 15,
+	    "reset_after_minutes", 60, "allowed_domains");
+}
+
+static json_t *
+webauthn_default(void)
+{
+	return json_pack("{s:b, s:s, s:s, s:s}", "enabled", 0,
+	    "attestation_preference", "none", "user_verification", "preferred",
+	    "resident_key", "preferred");
+}
+
+static json_t *
+null_or_string(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? json_null() :
+	    json_string(PQgetvalue(r, row, col));
+}
+
+/* The tenant object of the guide, from a TENANT_COLS row. */
+static json_t *
+tenant_json(PGresult *r, int row, int full)
+{
+	json_t *t;
+
+	t = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}",
+	    "id", PQgetvalue(r, row, 0), "name", PQgetvalue(r, row, 1),
+	    "slug", PQgetvalue(r, row, 2), "plan", PQgetvalue(r, row, 3),
+	    "is_active", strcmp(PQgetvalue(r, row, 4), "active") == 0,
+	    "created_at", PQgetvalue(r, row, 5));
+	if (t != NULL && full) {
+		json_object_set_new(t, "status", json_string(PQgetvalue(r, row, 4)));
+		json_object_set_new(t, "updated_at", json_string(PQgetvalue(r, row, 6)));
+		json_object_set_new(t, "suspended_at", null_or_string(r, row, 7));
+		json_object_set_new(t, "suspension_reason", null_or_string(r, row, 8));
+	}
+	return t;
+}
+
+static enum xv_err
+run_json(struct xv_req *req, int st, const char *a, json_t *j)
+{
+	char		*s = json_dumps(j, JSON_COMPACT);
+	const char	*p[2] = { a, s };
+	PGresult	*r;
+	enum xv_err	 e;
+
+	r = s ? xv_db_run(st, 2, p, &e) : NULL;
+	free(s);
+	if (r == NULL)
+		return xv_fail(req, s ? e : XV_E_INTERNAL, NULL,
+		    "cannot store %s", stmts[st].name);
+	PQclear(r);
+	return XV_OK;
+}
+
+static enum xv_err
+tenant_provision(struct xv_req *req)
+{
+	json_t		*body = NULL, *settings = NULL, *webauthn = NULL;
+	json_t		*out = NULL, *given;
+	PGresult	*r = NULL, *s = NULL;
+	const char	*p[3];
+	char		 loc[64], id[XV_UUID_LEN + 1];
+	enum xv_err	 rc;
+
+	if ((rc = xv_req_json(req, &body)) != XV_OK ||
+	    (rc = xv_json_check(req, body, provision_fields, "")) != XV_OK)
+		goto out;
+	settings = settings_default();
+	webauthn = webauthn_default();
+	if ((given = json_object_get(body, "settings")) != NULL)
+		xv_json_merge(settings, given);
+	p[0] = json_string_value(json_object_get(body, "name"));
+	p[1] = json_string_value(json_object_get(body, "slug"));
+	p[2] = json_string_value(json_object_get(body, "plan"));
+	if ((r = xv_db_run(ST_TENANT_INSERT, 3, p, &rc)) == NULL) {
+		if (rc == XV_E_CONFLICT)
+			rc = xv_fail_code(req, rc, "slug_taken", "slug",
+			    "a tenant with this slug exists");
+		else
+			rc = xv_fail(req, rc, NULL, "cannot create the tenant");
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	p[0] = id;
+	if ((s = xv_db_run(ST_SCOPE, 1, p, &rc)) == NULL) {
+		rc = xv_fail(req, rc, NULL, "cannot scope to the new tenant");
+		goto out;
+	}
+	out = tenant_json(r, 0, 0);
+	if ((rc = run_json(req, ST_SETTINGS_INSERT, id, settings)) != XV_OK ||
+	    (rc = run_json(req, ST_WEBAUTHN_INSERT, id, webauthn)) != XV_OK)
+		goto out;
+	json_object_set(out, "settings", settings);
+	rc = xv_audit(req, id, "tenant.provisioned", "tenant", id, NULL, out);
+	json_object_del(out, "settings");
+	if (rc != XV_OK)
+		goto out;
+	snprintf(loc, sizeof(loc), "/system/tenants/%s", id);
+	xv_resp_header(req, "Location", loc);
+	rc = xv_resp_json(req, 201, out);
+	out = NULL;
+out:
+	PQclear(r);
+	PQclear(s);
+	json_decref(out);
+	json_decref(body);
+	json_decref(settings);
+	json_decref(webauthn);
+	return rc;
+}
+
+static enum xv_err
+tenant_list(struct xv_req *req)
+{
+	long		 limit, offset;
+	char		 l[24], o[24];
+	const char	*p[2] = { l, o };
+	PGresult	*r = NULL, *c = NULL;
+	json_t		*arr;
+	enum xv_err	 rc;
+	int		 i;
+
+	if ((rc = xv_req_page(req, &limit, &offset)) != XV_OK)
+		return rc;
+	snprintf(l, sizeof(l), "%ld", limit);
+	snprintf(o, sizeof(o), "%ld", offset);
+	if ((r = xv_db_run(ST_TENANT_LIST, 2, p, &rc)) == NULL ||
+	    (c = xv_db_run(ST_TENANT_COUNT, 0, NULL, &rc)) == NULL) {
+		PQclear(r);
+		return xv_fail(req, rc, NULL, "cannot list tenants");
+	}
+	arr = json_array();
+	for (i = 0; i < PQntuples(r); i++)
+		json_array_append_new(arr, tenant_json(r, i, 1));
+	rc = xv_resp_json(req, 200, json_pack("{s:o, s:I, s:I, s:I}",
+	    "tenants", arr, "total", (json_int_t)strtoll(PQgetvalue(c, 0, 0),
+	    NULL, 10), "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+	PQclear(r);
+	PQclear(c);
+	return rc;
+}
+
+/* Runs a one-row tenant statement on the path's {id}; 404 if none. */
+static PGresult *
+tenant_row(struct xv_req *req, int st, const char *reason, enum xv_err *rc)
+{
+	const char	*p[2] = { req->params[0], reason };
+	PGresult	*r;
+
+	if (!xv_valid_uuid(req->params[0])) {
+		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such tenant");
+		return NULL;
+	}
+	if ((r = xv_db_run(st, stmts[st].nparams, p, rc)) == NULL) {
+		*rc = xv_fail(req, *rc, NULL, "cannot read the tenant");
+		return NULL;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such tenant");
+		return NULL;
+	}
+	return r;
+}
+
+static enum xv_err
+tenant_get(struct xv_req *req)
+{
+	PGresult	*r;
+	enum xv_err	 rc;
+
+	if ((r = tenant_row(req, ST_TENANT_GET, NULL, &rc)) == NULL)
+		return rc;
+	rc = xv_resp_json(req, 200, tenant_json(r, 0, 1));
+	PQclear(r);
+	return rc;
+}
+
+/* Suspends or reactivates; idempotent; audited only when state changes. */
+static enum xv_err
+tenant_set_state(struct xv_req *req, int suspend)
+{
+	json_t		*body = NULL, *oldv = NULL, *newv = NULL;
+	PGresult	*cur = NULL, *r = NULL;
+	const char	*reason = NULL;
+	enum xv_err	 rc;
+	int		 active;
+
+	if (req->body_len > 0 &&
+	    ((rc = xv_req_json(req, &body)) != XV_OK ||
+	    (rc = xv_json_check(req, body, suspend ? suspend_fields :
+	    (const struct xv_field[]){ XV_FIELDS_END }, "")) != XV_OK))
+		goto out;
+	reason = json_string_value(json_object_get(body, "reason"));
+	if ((cur = tenant_row(req, ST_TENANT_LOCK, NULL, &rc)) == NULL)
+		goto out;
+	if (suspend && strcmp(req->params[0], XV_SYSTEM_TENANT) == 0) {
+		rc = xv_fail_code(req, XV_E_CONFLICT, "system_tenant", NULL,
+		    "the system tenant cannot be suspended");
+		goto out;
+	}
+	active = strcmp(PQgetvalue(cur, 0, 4), "active") == 0;
+	if (active != suspend) {
+		rc = xv_resp_json(req, 200, tenant_json(cur, 0, 1));
+		goto out;
+	}
+	if ((r = tenant_row(req, suspend ? ST_TENANT_SUSPEND :
+	    ST_TENANT_REACTIVATE, reason, &rc)) == NULL)
+		goto out;
+	oldv = tenant_json(cur, 0, 1);
+	newv = tenant_json(r, 0, 1);
+	if ((rc = xv_audit(req, req->params[0], suspend ? "tenant.suspended" :
+	    "tenant.reactivated", "tenant", req->params[0], oldv, newv)) != XV_OK)
+		goto out;
+	rc = xv_resp_json(req, 200, newv);
+	newv = NULL;
+out:
+	PQclear(cur);
+	PQclear(r);
+	json_decref(body);
+	json_decref(oldv);
+	json_decref(newv);
+	return rc;
+}
+
+static enum xv_err
+tenant_suspend(struct xv_req *req)
+{
+	return tenant_set_state(req, 1);
+}
+
+static enum xv_err
+tenant_reactivate(struct xv_req *req)
+{
+	return tenant_set_state(req, 0);
+}
+
+/* The {tenant_id} of an /admin/tenants path must be the scoped tenant. */
+static enum xv_err
+path_tenant(struct xv_req *req)
+{
+	if (strcasecmp(req->params[0], req->tenant) != 0)
+		return xv_fail(req, XV_E_NOT_FOUND, NULL, "no such tenant");
+	return XV_OK;
+}
+
+/*
+ * GET or PUT of a tenant's JSON document (settings or WebAuthn policy):
+ * PUT merges the body field by field over the stored document, checks
+ * it, stores the result and audits old and new values.
+ */
+static enum xv_err
+doc_handle(struct xv_req *req, int get, int upd, const struct xv_field *f,
+    const char *action)
+{
+	const char	*p[1] = { req->tenant };
+	PGresult	*r = NULL;
+	json_t		*cur = NULL, *oldv = NULL, *body = NULL;
+	enum xv_err	 rc;
+
+	if ((rc = path_tenant(req)) != XV_OK)
+		return rc;
+	if (req->method == XV_PUT &&
+	    ((rc = xv_req_json(req, &body)) != XV_OK ||
+	    (rc = xv_json_check(req, body, f, "")) != XV_OK))
+		goto out;
+	if ((r = xv_db_run(get, 1, p, &rc)) == NULL || PQntuples(r) != 1) {
+		rc = xv_fail(req, r ? XV_E_NOT_FOUND : rc, NULL,
+		    "cannot read the tenant's %s", stmts[get].name);
+		goto out;
+	}
+	if ((cur = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL) {
+		rc = xv_fail(req, XV_E_INTERNAL, NULL, "stored document is bad");
+		goto out;
+	}
+	if (req->method == XV_PUT) {
+		oldv = json_deep_copy(cur);
+		xv_json_merge(cur, body);
+		if ((rc = run_json(req, upd, req->tenant, cur)) != XV_OK ||
+		    (rc = xv_audit(req, req->tenant, action, "tenant",
+		    req->tenant, oldv, cur)) != XV_OK)
+			goto out;
+	}
+	rc = xv_resp_json(req, 200, cur);
+	cur = NULL;
+out:
+	PQclear(r);
+	json_decref(cur);
+	json_decref(oldv);
+	json_decref(body);
+	return rc;
+}
+
+static enum xv_err
+settings_handle(struct xv_req *req)
+{
+	return doc_handle(req, ST_SETTINGS_GET, ST_SETTINGS_UPDATE,
+	    settings_fields, "tenant.settings_updated");
+}
+
+static enum xv_err
+webauthn_handle(struct xv_req *req)
+{
+	return doc_handle(req, ST_WEBAUTHN_GET, ST_WEBAUTHN_UPDATE,
+	    webauthn_fields, "tenant.webauthn_policy_updated");
+}
+
+static json_t *
+jsonb_or_null(PGresult *r, int row, int col)
+{
+	json_t *j;
+
+	if (PQgetisnull(r, row, col))
+		return json_null();
+	j = json_loads(PQgetvalue(r, row, col), JSON_DECODE_ANY, NULL);
+	return j ? j : json_null();
+}
+
+static json_t *
+audit_json(PGresult *r, int i)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:s}",
+	    "id", PQgetvalue(r, i, 0), "action", PQgetvalue(r, i, 1),
+	    "resource_type", PQgetvalue(r, i, 2),
+	    "resource_id", null_or_string(r, i, 3), "actor", PQgetvalue(r, i, 4),
+	    "actor_tenant_id", null_or_string(r, i, 5),
+	    "old_value", jsonb_or_null(r, i, 6),
+	    "new_value", jsonb_or_null(r, i, 7),
+	    "request_id", null_or_string(r, i, 8),
+	    "created_at", PQgetvalue(r, i, 9));
+}
+
+static enum xv_err
+audit_list(struct xv_req *req)
+{
+	static const char *names[] = { "action", "resource_type", "since",
+	    "until" };
+	char		*q[4] = { NULL, NULL, NULL, NULL };
+	char		 l[24], o[24];
+	const char	*p[7];
+	long		 limit, offset, total = 0;
+	PGresult	*r = NULL;
+	json_t		*arr = NULL;
+	enum xv_err	 rc;
+	int		 i;
+
+	if ((rc = xv_req_page(req, &limit, &offset)) != XV_OK)
+		return rc;
+	for (i = 0; i < 4; i++) {
+		q[i] = xv_req_query(req, names[i]);
+		if (i >= 2 && q[i] != NULL && !xv_valid_rfc3339(q[i], NULL)) {
+			rc = xv_fail(req, XV_E_VALIDATION, names[i],
+			    "%s must be an RFC 3339 timestamp", names[i]);
+			goto out;
+		}
+		if (i < 2 && q[i] != NULL && strlen(q[i]) > 100) {
+			rc = xv_fail(req, XV_E_VALIDATION, names[i],
+			    "%s is too long", names[i]);
+			goto out;
+		}
+	}
+	snprintf(l, sizeof(l), "%ld", limit);
+	snprintf(o, sizeof(o), "%ld", offset);
+	p[0] = req->tenant;
+	for (i = 0; i < 4; i++)
+		p[i + 1] = q[i];
+	p[5] = l;
+	p[6] = o;
+	if ((r = xv_db_run(ST_AUDIT_LIST, 7, p, &rc)) == NULL) {
+		rc = xv_fail(req, rc, NULL, "cannot read the audit log");
+		goto out;
+	}
+	arr = json_array();
+	for (i = 0; i < PQntuples(r); i++)
+		json_array_append_new(arr, audit_json(r, i));
+	if (PQntuples(r) > 0)
+		total = strtol(PQgetvalue(r, 0, 10), NULL, 10);
+	rc = xv_resp_json(req, 200, json_pack("{s:o, s:I, s:I, s:I}",
+	    "audit_logs", arr, "total", (json_int_t)total,
+	    "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+out:
+	PQclear(r);
+	for (i = 0; i < 4; i++)
+		free(q[i]);
+	return rc;
+}
+
+#define SYS	(XV_AUTH_SUPER | XV_TENANT_SYS)
+#define ADM	(XV_AUTH_ADMIN | XV_TENANT_REQ)
+
+static const struct xv_route routes[] = {
+	{ XV_POST, "/tenants/provision", SYS, tenant_provision },
+	{ XV_GET, "/system/tenants", SYS, tenant_list },
+	{ XV_GET, "/system/tenants/{id}", SYS, tenant_get },
+	{ XV_POST, "/system/tenants/{id}/suspend", SYS, tenant_suspend },
+	{ XV_POST, "/system/tenants/{id}/reactivate", SYS, tenant_reactivate },
+	{ XV_GET, "/admin/tenants/{tenant_id}/settings", ADM | XV_SCOPE_READ,
+	    settings_handle },
+	{ XV_PUT, "/admin/tenants/{tenant_id}/settings", ADM | XV_SCOPE_WRITE,
+	    settings_handle },
+	{ XV_GET, "/admin/tenants/{tenant_id}/webauthn-policy",
+	    ADM | XV_SCOPE_READ, webauthn_handle },
+	{ XV_PUT, "/admin/tenants/{tenant_id}/webauthn-policy",
+	    ADM | XV_SCOPE_WRITE, webauthn_handle },
+	{ XV_GET, "/admin/audit-logs", ADM | XV_SCOPE_READ, audit_list },
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct xv_program prog = {
+		"tenants", routes, sizeof(routes) / sizeof(routes[0]),
+		stmts, ST__MAX
+	};
+
+	return xv_main(&prog, argc, argv);
+}

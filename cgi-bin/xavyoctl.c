@@ -1,0 +1,379 @@
+/*
+ * xavyoctl: the operator's command.  It connects as the owner role
+ * (configuration section "owner") and runs migrations, bootstraps the
+ * system tenant's super admin and first signing key, mints short-lived
+ * access tokens for operators and tests, and rotates signing keys.
+ * See xavyoctl(8).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xv.h"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/share/xavyo-idp"
+#endif
+
+static PGresult *
+q(const char *sql, int n, const char *const *p)
+{
+	PGresult	*r = PQexecParams(xv_db_conn(), sql, n, NULL, p, NULL,
+			    NULL, 0);
+	ExecStatusType	 st = PQresultStatus(r);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return r;
+	fprintf(stderr, "xavyoctl: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	return NULL;
+}
+
+/* Runs a script of statements without parameters (migrations). */
+static int
+exec_ok(const char *sql)
+{
+	PGresult	*r = PQexec(xv_db_conn(), sql);
+	ExecStatusType	 st = PQresultStatus(r);
+	int		 ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "xavyoctl: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE	*f;
+	char	*buf = NULL;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc(n + 1)) != NULL) {
+		if (fread(buf, 1, n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else
+			buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+static int
+is_migration(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 9 && d->d_name[0] >= '0' && d->d_name[0] <= '9' &&
+	    strcmp(d->d_name + n - 4, ".sql") == 0;
+}
+
+/* Applies each numbered migration not yet applied, each in its transaction. */
+static int
+cmd_migrate(const char *dir)
+{
+	struct dirent	**ents = NULL;
+	char		 path[4096], *sql;
+	const char	*p[1];
+	PGresult	*r;
+	int		 i, n, rc = 1, applied = 0;
+
+	if ((n = scandir(dir, &ents, is_migration, alphasort)) < 0) {
+		fprintf(stderr, "xavyoctl: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (exec_ok("CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version text PRIMARY KEY, applied_at timestamptz NOT NULL "
+	    "DEFAULT now())") != 0 ||
+	    exec_ok("SELECT pg_advisory_lock(7236001)") != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		p[0] = ents[i]->d_name;
+		if ((r = q("SELECT 1 FROM schema_migrations WHERE version = $1",
+		    1, p)) == NULL)
+			goto out;
+		if (PQntuples(r) > 0) {
+			PQclear(r);
+			continue;
+		}
+		PQclear(r);
+		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+		if ((sql = slurp(path)) == NULL) {
+			fprintf(stderr, "xavyoctl: cannot read %s\n", path);
+			goto out;
+		}
+		if (exec_ok("BEGIN") != 0 || exec_ok(sql) != 0 ||
+		    (r = q("INSERT INTO schema_migrations (version) VALUES ($1)",
+		    1, p)) == NULL) {
+			fprintf(stderr, "xavyoctl: migration %s failed\n", p[0]);
+			free(sql);
+			exec_ok("ROLLBACK");
+			goto out;
+		}
+		PQclear(r);
+		free(sql);
+		if (exec_ok("COMMIT") != 0)
+			goto out;
+		printf("applied %s\n", p[0]);
+		applied++;
+	}
+	printf("migrations up to date (%d applied now)\n", applied);
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return rc;
+}
+
+static const char *const scope_system =
+    "SELECT set_config('app.tenant_id', '" XV_SYSTEM_TENANT "', true), "
+    "set_config('app.system', 'on', true)";
+
+/* System tenant documents, first super admin, first signing key. */
+static int
+cmd_bootstrap(const char *email)
+{
+	const char	*p[1] = { email };
+	PGresult	*r;
+	char		*kid;
+	enum xv_err	 e;
+
+	if (exec_ok("BEGIN") != 0 || exec_ok(scope_system) != 0)
+		return 1;
+	if (exec_ok("INSERT INTO tenant_settings (tenant_id, settings) VALUES "
+	    "('" XV_SYSTEM_TENANT "', '{\"session_timeout_minutes\":30,"
+	    "\"max_sessions_per_user\":10,\"require_mfa\":false,"
+	    "\"password_policy\":{\"min_length\":12,\"require_uppercase\":true,"
+	    "\"require_lowercase\":true,\"require_numbers\":true,"
+	    "\"require_special_chars\":true,\"password_history_count\":5,"
+	    "\"max_age_days\":90},\"lockout_policy\":{\"max_attempts\":5,"
+	    "\"lockout_duration_minutes\":15,\"reset_after_minutes\":60},"
+	    "\"allowed_domains\":[]}') ON CONFLICT DO NOTHING") != 0 ||
+	    exec_ok("INSERT INTO webauthn_policies (tenant_id, policy) VALUES "
+	    "('" XV_SYSTEM_TENANT "', '{\"enabled\":false,"
+	    "\"attestation_preference\":\"none\",\"user_verification\":"
+	    "\"preferred\",\"resident_key\":\"preferred\"}') "
+	    "ON CONFLICT DO NOTHING") != 0)
+		goto fail;
+	if ((r = q("SELECT id FROM users WHERE tenant_id = '" XV_SYSTEM_TENANT
+	    "' AND 'super_admin' = ANY (roles) LIMIT 1", 0, NULL)) == NULL)
+		goto fail;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		if ((r = q("INSERT INTO users (tenant_id, email, roles) VALUES ('"
+		    XV_SYSTEM_TENANT "', $1, '{super_admin}') RETURNING id",
+		    1, p)) == NULL)
+			goto fail;
+		printf("created super admin %s (%s)\n", email,
+		    PQgetvalue(r, 0, 0));
+	}
+	PQclear(r);
+	if ((r = q("SELECT 1 FROM signing_keys WHERE retired_at IS NULL",
+	    0, NULL)) == NULL)
+		goto fail;
+	if (PQntuples(r) == 0) {
+		if ((kid = xv_keys_create(&e)) == NULL) {
+			PQclear(r);
+			fprintf(stderr, "xavyoctl: cannot create a signing key "
+			    "(is master_key set?)\n");
+			goto fail;
+		}
+		printf("created signing key %s\n", kid);
+		free(kid);
+	}
+	PQclear(r);
+	if (exec_ok("COMMIT") != 0)
+		return 1;
+	printf("bootstrap complete\n");
+	return 0;
+fail:
+	exec_ok("ROLLBACK");
+	return 1;
+}
+
+/* Prints an ES256 access token for an operator or a tenant admin. */
+static int
+cmd_token(const char *tenant, const char *roles, const char *sub, long ttl)
+{
+	struct xv_eckey	*k;
+	char		*kid, *tok, jti[XV_UUID_LEN + 1];
+	char		 subbuf[64] = "";
+	json_t		*hdr, *claims, *rl;
+	PGresult	*r;
+	time_t		 now = time(NULL);
+	const char	*tok_roles;
+
+	if (sub == NULL && strcmp(tenant, XV_SYSTEM_TENANT) == 0) {
+		if (exec_ok("BEGIN") != 0 || exec_ok(scope_system) != 0 ||
+		    (r = q("SELECT id FROM users WHERE 'super_admin' = ANY (roles) "
+		    "ORDER BY created_at LIMIT 1", 0, NULL)) == NULL)
+			return 1;
+		if (PQntuples(r) == 1)
+			snprintf(subbuf, sizeof(subbuf), "%s", PQgetvalue(r, 0, 0));
+		PQclear(r);
+		exec_ok("COMMIT");
+		if (subbuf[0] == '\0') {
+			fprintf(stderr, "xavyoctl: no super admin; run "
+			    "xavyoctl bootstrap\n");
+			return 1;
+		}
+		sub = subbuf;
+	}
+	if (sub == NULL)
+		sub = "xavyoctl";
+	if ((k = xv_keys_signer(&kid)) == NULL) {
+		fprintf(stderr, "xavyoctl: no signing key (run bootstrap; is "
+		    "master_key set?)\n");
+		return 1;
+	}
+	tok_roles = roles ? roles : (strcmp(tenant, XV_SYSTEM_TENANT) == 0 ?
+	    "super_admin" : "admin");
+	rl = json_array();
+	{
+		char *dup = strdup(tok_roles), *s = dup, *t;
+
+		while ((t = strsep(&s, ",")) != NULL)
+			if (*t != '\0')
+				json_array_append_new(rl, json_string(t));
+		free(dup);
+	}
+	xv_uuid_new(jti);
+	hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "JWT",
+	    "kid", kid);
+	claims = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:s}",
+	    "iss", xv_conf_get("issuer", "http://127.0.0.1"), "sub", sub,
+	    "tid", tenant, "roles", rl, "iat", (json_int_t)now,
+	    "exp", (json_int_t)(now + ttl), "jti", jti);
+	tok = xv_jws_sign(k, hdr, claims);
+	json_decref(hdr);
+	json_decref(claims);
+	if (tok == NULL)
+		return 1;
+	printf("%s\n", tok);
+	free(tok);
+	return 0;
+}
+
+static int
+cmd_keys(const char *what)
+{
+	PGresult	*r;
+	char		*kid;
+	enum xv_err	 e;
+	const char	*p[1];
+	int		 i;
+
+	if (strcmp(what, "list") == 0) {
+		if ((r = q("SELECT kid, xv_ts(created_at), "
+		    "coalesce(xv_ts(retired_at), '-') FROM signing_keys "
+		    "ORDER BY created_at", 0, NULL)) == NULL)
+			return 1;
+		for (i = 0; i < PQntuples(r); i++)
+			printf("%s\t%s\t%s\n", PQgetvalue(r, i, 0),
+			    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+		PQclear(r);
+		return 0;
+	}
+	if (strcmp(what, "rotate") != 0)
+		return 2;
+	if (exec_ok("BEGIN") != 0)
+		return 1;
+	if ((kid = xv_keys_create(&e)) == NULL) {
+		exec_ok("ROLLBACK");
+		fprintf(stderr, "xavyoctl: cannot create a key\n");
+		return 1;
+	}
+	p[0] = kid;
+	r = q("UPDATE signing_keys SET retired_at = now() WHERE kid <> $1 "
+	    "AND retired_at IS NULL", 1, p);
+	if (r == NULL || exec_ok("COMMIT") != 0) {
+		PQclear(r);
+		free(kid);
+		return 1;
+	}
+	PQclear(r);
+	printf("%s\n", kid);
+	free(kid);
+	return 0;
+}
+
+static void
+quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: xavyoctl migrate [-d dir]\n"
+	    "       xavyoctl bootstrap [-e email]\n"
+	    "       xavyoctl token [-t tenant] [-r roles] [-s sub] [-l seconds]\n"
+	    "       xavyoctl keys rotate | list\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*cmd, *dir, *email, *tenant = XV_SYSTEM_TENANT;
+	const char	*roles = NULL, *sub = NULL;
+	long		 ttl = 900;
+	int		 ch;
+
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	argc--;
+	argv++;
+	if (xv_conf_load("owner") != 0) {
+		fprintf(stderr, "xavyoctl: cannot read configuration\n");
+		return 1;
+	}
+	dir = xv_conf_get("sql_dir", PKGDATADIR "/sql");
+	email = xv_conf_get("bootstrap_email", "admin@localhost");
+	while ((ch = getopt(argc, argv, "d:e:t:r:s:l:")) != -1) {
+		switch (ch) {
+		case 'd': dir = optarg; break;
+		case 'e': email = optarg; break;
+		case 't': tenant = optarg; break;
+		case 'r': roles = optarg; break;
+		case 's': sub = optarg; break;
+		case 'l': ttl = strtol(optarg, NULL, 10); break;
+		default: usage();
+		}
+	}
+	if (!xv_valid_uuid(tenant) || ttl < 1 ||
+	    ttl > xv_conf_int("token_max_ttl", 3600)) {
+		fprintf(stderr, "xavyoctl: bad tenant or lifetime (1..%ld s)\n",
+		    xv_conf_int("token_max_ttl", 3600));
+		return 2;
+	}
+	xv_db_init(NULL, 0);
+	if (!xv_db_ok()) {
+		fprintf(stderr, "xavyoctl: cannot connect to the database\n");
+		return 1;
+	}
+	PQsetNoticeProcessor(xv_db_conn(), quiet, NULL);
+	if (strcmp(cmd, "migrate") == 0)
+		return cmd_migrate(dir);
+	if (strcmp(cmd, "bootstrap") == 0)
+		return cmd_bootstrap(email);
+	if (strcmp(cmd, "token") == 0)
+		return cmd_token(tenant, roles, sub, ttl);
+	if (strcmp(cmd, "keys") == 0 && optind < argc)
+		return cmd_keys(argv[optind]);
+	usage();
+	return 2;
+}

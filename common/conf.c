@@ -1,0 +1,132 @@
+/*
+ * conf.c: configuration from xavyo.conf with environment overrides.
+ *
+ * The file is "key = value" lines; '#' starts a comment line.  A key
+ * "prog.key" (prog being the program's name, such as "tenants") applies
+ * to that program only and wins over plain "key".  XAVYO_<KEY> in the
+ * environment, with dots and dashes as underscores and in upper case,
+ * wins over both: XAVYO_DATABASE, XAVYO_TENANTS_DB_PASSWORD.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xv.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+#define CONF_MAX 128
+
+static struct {
+	char	*key;
+	char	*val;
+} conf[CONF_MAX];
+static size_t	nconf;
+static char	prog[32];
+static char	envbuf[256];
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+xv_conf_load(const char *name)
+{
+	const char	*path;
+	FILE		*f;
+	char		 line[1024], *eq, *k, *v;
+
+	snprintf(prog, sizeof(prog), "%s", name);
+	if ((path = getenv("XAVYO_CONF")) == NULL)
+		path = SYSCONFDIR "/xavyo.conf";
+	if ((f = fopen(path, "r")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f) != NULL && nconf < CONF_MAX) {
+		k = trim(line);
+		if (*k == '#' || *k == '\0' || (eq = strchr(k, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		v = trim(eq + 1);
+		k = trim(k);
+		conf[nconf].key = strdup(k);
+		conf[nconf].val = strdup(v);
+		nconf++;
+	}
+	fclose(f);
+	return 0;
+}
+
+const char *
+xv_conf_prog(void)
+{
+	return prog;
+}
+
+static const char *
+lookup(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nconf; i++)
+		if (strcmp(conf[i].key, key) == 0)
+			return conf[i].val;
+	return NULL;
+}
+
+static const char *
+env_lookup(const char *key)
+{
+	size_t i, n;
+
+	n = snprintf(envbuf, sizeof(envbuf), "XAVYO_%s", key);
+	if (n >= sizeof(envbuf))
+		return NULL;
+	for (i = 6; envbuf[i] != '\0'; i++)
+		envbuf[i] = (envbuf[i] == '.' || envbuf[i] == '-') ? '_' :
+		    toupper((unsigned char)envbuf[i]);
+	return getenv(envbuf);
+}
+
+/* Returns the value (borrowed, valid for the process) or def. */
+const char *
+xv_conf_get(const char *key, const char *def)
+{
+	char		 pk[160];
+	const char	*v;
+
+	snprintf(pk, sizeof(pk), "%s.%s", prog, key);
+	if ((v = env_lookup(pk)) != NULL || (v = env_lookup(key)) != NULL)
+		return v;
+	if ((v = lookup(pk)) != NULL || (v = lookup(key)) != NULL)
+		return v;
+	return def;
+}
+
+long
+xv_conf_int(const char *key, long def)
+{
+	const char	*v = xv_conf_get(key, NULL);
+	char		*end;
+	long		 n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return def;
+	return n;
+}

@@ -1,0 +1,386 @@
+/*
+ * crypto.c: randomness, base64url, constant-time comparison, HMAC,
+ * sealing with the master key (AES-256-GCM), P-256 keys and ES256 JWS.
+ * All of it is OpenSSL's libcrypto; nothing here is home-made crypto.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "xv.h"
+
+struct xv_eckey {
+	EVP_PKEY *pk;
+};
+
+int
+xv_random(unsigned char *p, size_t n)
+{
+	return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
+}
+
+/* Unpadded base64url of p[0..n); caller frees. */
+char *
+xv_b64url_encode(const unsigned char *p, size_t n)
+{
+	static const char a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char	*out, *o;
+	size_t	 i;
+
+	if ((out = malloc(n / 3 * 4 + 5)) == NULL)
+		return NULL;
+	for (i = 0, o = out; i + 2 < n; i += 3) {
+		*o++ = a[p[i] >> 2];
+		*o++ = a[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		*o++ = a[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+		*o++ = a[p[i + 2] & 63];
+	}
+	if (n - i == 1) {
+		*o++ = a[p[i] >> 2];
+		*o++ = a[(p[i] & 3) << 4];
+	} else if (n - i == 2) {
+		*o++ = a[p[i] >> 2];
+		*o++ = a[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		*o++ = a[(p[i + 1] & 15) << 2];
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
+/* Decodes unpadded base64url; caller frees; NULL on bad input. */
+unsigned char *
+xv_b64url_decode(const char *s, size_t n, size_t *outlen)
+{
+	unsigned char	*out;
+	size_t		 i, o = 0;
+	unsigned	 acc = 0;
+	int		 bits = 0, v;
+
+	if (n % 4 == 1 || (out = malloc(n * 3 / 4 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((v = b64val((unsigned char)s[i])) < 0) {
+			free(out);
+			return NULL;
+		}
+		acc = acc << 6 | (unsigned)v;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[o++] = (acc >> bits) & 0xff;
+		}
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+int
+xv_uuid_new(char out[XV_UUID_LEN + 1])
+{
+	unsigned char b[16];
+
+	if (xv_random(b, sizeof(b)) != 0)
+		return -1;
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, XV_UUID_LEN + 1,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
+/* 1 when equal; time depends on n only. */
+int
+xv_ct_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+int
+xv_hmac_sha256_hex(const char *key, const char *msg, char out[65])
+{
+	unsigned char	md[32];
+	unsigned int	mdlen = 0;
+	int		i;
+
+	if (HMAC(EVP_sha256(), key, (int)strlen(key),
+	    (const unsigned char *)msg, strlen(msg), md, &mdlen) == NULL)
+		return -1;
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/* The 32-byte master key from configuration (64 hex digits). */
+int
+xv_master_key(unsigned char out[32])
+{
+	const char	*h = xv_conf_get("master_key", NULL);
+	int		 i, hi, lo;
+
+	if (h == NULL || strlen(h) != 64)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		hi = isdigit((unsigned char)h[2 * i]) ? h[2 * i] - '0' :
+		    (tolower((unsigned char)h[2 * i]) - 'a' + 10);
+		lo = isdigit((unsigned char)h[2 * i + 1]) ? h[2 * i + 1] - '0' :
+		    (tolower((unsigned char)h[2 * i + 1]) - 'a' + 10);
+		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* AES-256-GCM: base64url(iv[12] | ciphertext | tag[16]); caller frees. */
+char *
+xv_seal(const unsigned char *key, const unsigned char *pt, size_t n)
+{
+	EVP_CIPHER_CTX	*c = NULL;
+	unsigned char	*buf = NULL;
+	char		*out = NULL;
+	int		 len, fl;
+
+	if ((buf = malloc(12 + n + 16)) == NULL ||
+	    (c = EVP_CIPHER_CTX_new()) == NULL || xv_random(buf, 12) != 0)
+		goto out;
+	if (EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, buf) != 1 ||
+	    EVP_EncryptUpdate(c, buf + 12, &len, pt, (int)n) != 1 ||
+	    EVP_EncryptFinal_ex(c, buf + 12 + len, &fl) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16,
+	    buf + 12 + n) != 1)
+		goto out;
+	out = xv_b64url_encode(buf, 12 + n + 16);
+out:
+	EVP_CIPHER_CTX_free(c);
+	free(buf);
+	return out;
+}
+
+/* Opens what xv_seal made; NULL if tampered; caller wipes and frees. */
+unsigned char *
+xv_unseal(const unsigned char *key, const char *sealed, size_t *ptlen)
+{
+	EVP_CIPHER_CTX	*c = NULL;
+	unsigned char	*raw = NULL, *pt = NULL;
+	size_t		 n = 0;
+	int		 len, fl, ok = 0;
+
+	if ((raw = xv_b64url_decode(sealed, strlen(sealed), &n)) == NULL ||
+	    n < 28 || (pt = malloc(n - 28 + 1)) == NULL ||
+	    (c = EVP_CIPHER_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
+	    EVP_DecryptUpdate(c, pt, &len, raw + 12, (int)(n - 28)) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16,
+	    raw + n - 16) == 1 &&
+	    EVP_DecryptFinal_ex(c, pt + len, &fl) == 1)
+		ok = 1;
+out:
+	EVP_CIPHER_CTX_free(c);
+	free(raw);
+	if (!ok) {
+		free(pt);
+		return NULL;
+	}
+	pt[n - 28] = '\0';
+	*ptlen = n - 28;
+	return pt;
+}
+
+struct xv_eckey *
+xv_eckey_generate(void)
+{
+	struct xv_eckey *k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	if ((k->pk = EVP_EC_gen("P-256")) == NULL) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+struct xv_eckey *
+xv_eckey_from_pem(const char *pem)
+{
+	struct xv_eckey	*k;
+	BIO		*b;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	if ((b = BIO_new_mem_buf(pem, -1)) != NULL)
+		k->pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (k->pk == NULL) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+static char *
+bio_string(BIO *b)
+{
+	char	*data, *out;
+	long	 n = BIO_get_mem_data(b, &data);
+
+	if (n <= 0 || (out = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(out, data, n);
+	out[n] = '\0';
+	return out;
+}
+
+char *
+xv_eckey_private_pem(const struct xv_eckey *k)
+{
+	BIO	*b = BIO_new(BIO_s_mem());
+	char	*s = NULL;
+
+	if (b != NULL && PEM_write_bio_PrivateKey(b, k->pk, NULL, NULL, 0,
+	    NULL, NULL) == 1)
+		s = bio_string(b);
+	BIO_free(b);
+	return s;
+}
+
+char *
+xv_eckey_public_pem(const struct xv_eckey *k)
+{
+	BIO	*b = BIO_new(BIO_s_mem());
+	char	*s = NULL;
+
+	if (b != NULL && PEM_write_bio_PUBKEY(b, k->pk) == 1)
+		s = bio_string(b);
+	BIO_free(b);
+	return s;
+}
+
+static char *
+bn_b64(const BIGNUM *bn)
+{
+	unsigned char buf[32];
+
+	if (BN_bn2binpad(bn, buf, 32) != 32)
+		return NULL;
+	return xv_b64url_encode(buf, 32);
+}
+
+/* The public JWK (RFC 7517) of a P-256 public key PEM; caller decrefs. */
+json_t *
+xv_eckey_jwk(const char *pem, const char *kid)
+{
+	BIO		*b = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY	*pk = NULL;
+	BIGNUM		*x = NULL, *y = NULL;
+	char		*xs = NULL, *ys = NULL;
+	json_t		*j = NULL;
+
+	if (b == NULL || (pk = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL)) == NULL)
+		goto out;
+	if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_X, &x) != 1 ||
+	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_Y, &y) != 1)
+		goto out;
+	if ((xs = bn_b64(x)) == NULL || (ys = bn_b64(y)) == NULL)
+		goto out;
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "EC",
+	    "crv", "P-256", "x", xs, "y", ys, "kid", kid, "use", "sig",
+	    "alg", "ES256");
+out:
+	free(xs);
+	free(ys);
+	BN_free(x);
+	BN_free(y);
+	EVP_PKEY_free(pk);
+	BIO_free(b);
+	return j;
+}
+
+void
+xv_eckey_free(struct xv_eckey *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->pk);
+	free(k);
+}
+
+static char *
+b64_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT), *out;
+
+	if (s == NULL)
+		return NULL;
+	out = xv_b64url_encode((unsigned char *)s, strlen(s));
+	free(s);
+	return out;
+}
+
+/* ES256 over header.claims: the JWS signature is raw R || S (RFC 7518). */
+char *
+xv_jws_sign(const struct xv_eckey *k, json_t *header, json_t *claims)
+{
+	EVP_MD_CTX	*md = NULL;
+	ECDSA_SIG	*sig = NULL;
+	const BIGNUM	*r, *s;
+	unsigned char	 der[80], raw[64];
+	const unsigned char *dp = der;
+	size_t		 derlen = sizeof(der);
+	char		*h = NULL, *c = NULL, *sg = NULL, *out = NULL;
+	struct xv_buf	 in = { 0 };
+
+	if ((h = b64_json(header)) == NULL || (c = b64_json(claims)) == NULL)
+		goto out;
+	xv_buf_addf(&in, "%s.", h);
+	xv_buf_add(&in, c, strlen(c));
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->pk) != 1 ||
+	    EVP_DigestSign(md, der, &derlen, (unsigned char *)in.p,
+	    in.len) != 1)
+		goto out;
+	if ((sig = d2i_ECDSA_SIG(NULL, &dp, (long)derlen)) == NULL)
+		goto out;
+	ECDSA_SIG_get0(sig, &r, &s);
+	if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32)
+		goto out;
+	if ((sg = xv_b64url_encode(raw, 64)) == NULL)
+		goto out;
+	xv_buf_addf(&in, ".%s", sg);
+	out = in.p;
+	in.p = NULL;
+out:
+	xv_buf_free(&in);
+	ECDSA_SIG_free(sig);
+	EVP_MD_CTX_free(md);
+	free(h);
+	free(c);
+	free(sg);
+	return out;
+}

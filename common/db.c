@@ -1,0 +1,238 @@
+/*
+ * db.c: this process's one PostgreSQL connection and its statements.
+ *
+ * The program connects as its own role (configuration: database, and
+ * db_user/db_password, usually per program).  The library's statements
+ * and the program's are prepared once per connection.  A lost connection
+ * is reset at the next transaction; until that succeeds requests answer
+ * 503, and the program never has to be restarted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xv.h"
+
+static const struct xv_stmt libstmts[XV_ST__MAX] = {
+	[XV_ST_ENTER] = { "l_enter", 2,
+	    "SELECT status, tokens_valid_after FROM xv_enter($1, $2::boolean)" },
+	[XV_ST_AUDIT] = { "l_audit", 9,
+	    "SELECT xv_audit_write($1::uuid, $2, $3::uuid, $4, $5, $6, "
+	    "$7::jsonb, $8::jsonb, $9)" },
+	[XV_ST_KEY_PUBLIC] = { "l_key_public", 2,
+	    "SELECT public_pem FROM signing_keys WHERE kid = $1 AND "
+	    "(retired_at IS NULL OR retired_at > now() - "
+	    "make_interval(secs => $2::int))" },
+	[XV_ST_KEY_SIGNER] = { "l_key_signer", 0,
+	    "SELECT kid, private_sealed FROM signing_keys "
+	    "WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1" },
+	[XV_ST_KEY_INSERT] = { "l_key_insert", 3,
+	    "INSERT INTO signing_keys (kid, public_pem, private_sealed) "
+	    "VALUES ($1, $2, $3)" },
+};
+
+static PGconn			*conn;
+static const struct xv_stmt	*pstmts;
+static size_t			 npstmts;
+static char			 lastsqlstate[6];
+
+static int
+prepare_all(void)
+{
+	PGresult	*r;
+	char		 name[32];
+	size_t		 i;
+	int		 ok = 1;
+
+	for (i = 0; ok && i < XV_ST__MAX; i++) {
+		if (libstmts[i].name == NULL)
+			continue;
+		r = PQprepare(conn, libstmts[i].name, libstmts[i].sql,
+		    libstmts[i].nparams, NULL);
+		/* Statements on tables this role may not read fail: fine. */
+		if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+		    PQstatus(conn) != CONNECTION_OK)
+			ok = 0;
+		PQclear(r);
+	}
+	for (i = 0; ok && i < npstmts; i++) {
+		snprintf(name, sizeof(name), "p%zu", i);
+		r = PQprepare(conn, name, pstmts[i].sql, pstmts[i].nparams,
+		    NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			xv_log("error", __func__, NULL,
+			    "cannot prepare %s: %s", pstmts[i].name,
+			    PQresultErrorMessage(r));
+			ok = 0;
+		}
+		PQclear(r);
+	}
+	return ok ? 0 : -1;
+}
+
+static int
+connect_db(void)
+{
+	const char *keys[] = { "dbname", "user", "password",
+	    "fallback_application_name", "connect_timeout", NULL };
+	const char *vals[6];
+	char user[64];
+
+	snprintf(user, sizeof(user), "xavyo_%s", xv_conf_prog());
+	vals[0] = xv_conf_get("database", "dbname=xavyo");
+	vals[1] = xv_conf_get("db_user", user);
+	vals[2] = xv_conf_get("db_password", NULL);
+	vals[3] = xv_conf_prog();
+	vals[4] = "5";
+	vals[5] = NULL;
+	if (conn != NULL)
+		PQfinish(conn);
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		xv_log("error", __func__, NULL, "cannot connect: %s",
+		    PQerrorMessage(conn));
+		return -1;
+	}
+	return prepare_all();
+}
+
+int
+xv_db_init(const struct xv_stmt *s, size_t n)
+{
+	pstmts = s;
+	npstmts = n;
+	return connect_db();
+}
+
+PGconn *
+xv_db_conn(void)
+{
+	return conn;
+}
+
+int
+xv_db_ok(void)
+{
+	return conn != NULL && PQstatus(conn) == CONNECTION_OK;
+}
+
+const char *
+xv_db_sqlstate(void)
+{
+	return lastsqlstate;
+}
+
+/* Maps a failed result to the error it means for the client. */
+enum xv_err
+xv_db_classify(PGresult *r)
+{
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(lastsqlstate, sizeof(lastsqlstate), "%s", st ? st : "");
+	if (PQstatus(conn) != CONNECTION_OK)
+		return XV_E_UNAVAILABLE;
+	if (st == NULL)
+		return XV_E_INTERNAL;
+	if (strcmp(st, "23505") == 0)
+		return XV_E_CONFLICT;
+	if (strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0)
+		return XV_E_UNAVAILABLE;
+	if (strcmp(st, "22P02") == 0 || strcmp(st, "23514") == 0)
+		return XV_E_BAD_REQUEST;
+	return XV_E_INTERNAL;
+}
+
+static PGresult *
+run(const char *name, const char *what, int n, const char *const *p,
+    enum xv_err *err)
+{
+	PGresult	*r;
+	ExecStatusType	 st;
+
+	*err = XV_OK;
+	if (conn == NULL) {
+		*err = XV_E_UNAVAILABLE;
+		return NULL;
+	}
+	r = PQexecPrepared(conn, name, n, p, NULL, NULL, 0);
+	st = PQresultStatus(r);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return r;
+	*err = xv_db_classify(r);
+	if (*err != XV_E_CONFLICT && *err != XV_E_BAD_REQUEST)
+		xv_log("error", __func__, NULL, "%s failed: %s", what,
+		    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) ?
+		    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : "no result");
+	PQclear(r);
+	return NULL;
+}
+
+/* Runs program statement i; caller PQclears the result. */
+PGresult *
+xv_db_run(int i, int n, const char *const *p, enum xv_err *err)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "p%d", i);
+	return run(name, pstmts[i].name, n, p, err);
+}
+
+/* Runs library statement i (enum xv_libstmt). */
+PGresult *
+xv_db_lib(int i, int n, const char *const *p, enum xv_err *err)
+{
+	return run(libstmts[i].name, libstmts[i].name, n, p, err);
+}
+
+static enum xv_err
+simple(const char *sql)
+{
+	PGresult	*r = PQexec(conn, sql);
+	enum xv_err	 e = XV_OK;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		e = xv_db_classify(r);
+	PQclear(r);
+	return e;
+}
+
+/* Starts the request's transaction, reconnecting first if need be. */
+enum xv_err
+xv_db_begin(void)
+{
+	enum xv_err e;
+
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		if (conn != NULL)
+			PQreset(conn);
+		if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+			if (connect_db() != 0)
+				return XV_E_UNAVAILABLE;
+		} else if (prepare_all() != 0)
+			return XV_E_UNAVAILABLE;
+	}
+	if ((e = simple("BEGIN")) == XV_E_UNAVAILABLE && connect_db() == 0)
+		e = simple("BEGIN");
+	return e;
+}
+
+enum xv_err
+xv_db_commit(void)
+{
+	return simple("COMMIT");
+}
+
+void
+xv_db_rollback(void)
+{
+	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+void
+xv_db_finish(void)
+{
+	if (conn != NULL)
+		PQfinish(conn);
+	conn = NULL;
+}

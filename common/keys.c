@@ -1,0 +1,150 @@
+/*
+ * keys.c: the platform's ES256 signing keys, kept in PostgreSQL so that
+ * every process on every server signs and verifies alike.  The private
+ * part is sealed with the master key from configuration.  Public keys
+ * never change, so each process caches them by kid; the signer is
+ * re-read every key_refresh seconds (default 30) to follow rotation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "xv.h"
+
+#define PUBCACHE 32
+
+static struct {
+	char	*kid;
+	char	*pem;
+} pubs[PUBCACHE];
+static size_t	npubs;
+
+static struct xv_eckey	*signer;
+static char		*signer_kid;
+static time_t		 signer_at;
+
+/* Public PEM of kid (borrowed, cached), or NULL if unknown or expired. */
+const char *
+xv_keys_public(const char *kid)
+{
+	PGresult	*r;
+	enum xv_err	 e;
+	char		 grace[24];
+	const char	*p[2];
+	size_t		 i;
+
+	for (i = 0; i < npubs; i++)
+		if (strcmp(pubs[i].kid, kid) == 0)
+			return pubs[i].pem;
+	snprintf(grace, sizeof(grace), "%ld",
+	    xv_conf_int("token_max_ttl", 3600));
+	p[0] = kid;
+	p[1] = grace;
+	if ((r = xv_db_lib(XV_ST_KEY_PUBLIC, 2, p, &e)) == NULL)
+		return NULL;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return NULL;
+	}
+	if (npubs == PUBCACHE) {
+		free(pubs[0].kid);
+		free(pubs[0].pem);
+		memmove(pubs, pubs + 1, sizeof(pubs[0]) * (PUBCACHE - 1));
+		npubs--;
+	}
+	pubs[npubs].kid = strdup(kid);
+	pubs[npubs].pem = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return pubs[npubs++].pem;
+}
+
+/* The current signing key (borrowed) and its kid (borrowed). */
+struct xv_eckey *
+xv_keys_signer(char **kid)
+{
+	PGresult	*r = NULL;
+	unsigned char	 mk[32], *pem = NULL;
+	size_t		 n = 0;
+	enum xv_err	 e;
+	time_t		 now = time(NULL);
+	struct xv_eckey	*k = NULL;
+
+	if (signer != NULL && now - signer_at < xv_conf_int("key_refresh", 30)) {
+		*kid = signer_kid;
+		return signer;
+	}
+	if (xv_master_key(mk) != 0) {
+		xv_log("error", __func__, NULL, "master_key is not configured");
+		goto out;
+	}
+	if ((r = xv_db_lib(XV_ST_KEY_SIGNER, 0, NULL, &e)) == NULL ||
+	    PQntuples(r) != 1)
+		goto out;
+	if (signer_kid != NULL && strcmp(signer_kid, PQgetvalue(r, 0, 0)) == 0) {
+		signer_at = now;
+		goto out;
+	}
+	if ((pem = xv_unseal(mk, PQgetvalue(r, 0, 1), &n)) == NULL) {
+		xv_log("error", __func__, NULL, "cannot unseal signing key");
+		goto out;
+	}
+	if ((k = xv_eckey_from_pem((char *)pem)) == NULL)
+		goto out;
+	xv_eckey_free(signer);
+	free(signer_kid);
+	signer = k;
+	signer_kid = strdup(PQgetvalue(r, 0, 0));
+	signer_at = now;
+out:
+	OPENSSL_cleanse(mk, sizeof(mk));
+	if (pem != NULL) {
+		OPENSSL_cleanse(pem, n);
+		free(pem);
+	}
+	PQclear(r);
+	*kid = signer_kid;
+	return signer;
+}
+
+/* Generates a P-256 key and stores it sealed; returns kid (caller frees). */
+char *
+xv_keys_create(enum xv_err *e)
+{
+	struct xv_eckey	*k = NULL;
+	unsigned char	 mk[32], rnd[12];
+	char		*priv = NULL, *pub = NULL, *sealed = NULL, *kid = NULL;
+	const char	*p[3];
+	PGresult	*r;
+
+	*e = XV_E_INTERNAL;
+	if (xv_master_key(mk) != 0 || (k = xv_eckey_generate()) == NULL ||
+	    (priv = xv_eckey_private_pem(k)) == NULL ||
+	    (pub = xv_eckey_public_pem(k)) == NULL ||
+	    (sealed = xv_seal(mk, (unsigned char *)priv, strlen(priv))) == NULL ||
+	    xv_random(rnd, sizeof(rnd)) != 0 ||
+	    (kid = xv_b64url_encode(rnd, sizeof(rnd))) == NULL)
+		goto out;
+	p[0] = kid;
+	p[1] = pub;
+	p[2] = sealed;
+	if ((r = xv_db_lib(XV_ST_KEY_INSERT, 3, p, e)) == NULL) {
+		free(kid);
+		kid = NULL;
+		goto out;
+	}
+	PQclear(r);
+	*e = XV_OK;
+out:
+	OPENSSL_cleanse(mk, sizeof(mk));
+	if (priv != NULL) {
+		OPENSSL_cleanse(priv, strlen(priv));
+		free(priv);
+	}
+	free(pub);
+	free(sealed);
+	xv_eckey_free(k);
+	return kid;
+}

@@ -1,0 +1,223 @@
+/*
+ * req.c: what a request carries: CGI parameters and headers, the query
+ * string, the body as strict JSON, and a growable buffer for answers.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "xv.h"
+
+void
+xv_buf_add(struct xv_buf *b, const char *s, size_t n)
+{
+	size_t	 cap;
+	char	*p;
+
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((p = realloc(b->p, cap)) == NULL)
+			abort();
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void
+xv_buf_addf(struct xv_buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 tmp[512];
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		xv_buf_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n :
+		    sizeof(tmp) - 1);
+}
+
+void
+xv_buf_free(struct xv_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+/* A CGI variable such as "HTTP_X_TENANT_ID"; borrowed, or NULL. */
+const char *
+xv_req_env(struct xv_req *req, const char *name)
+{
+	FCGX_Request *fr = req->fcgi;
+
+	return FCGX_GetParam(name, fr->envp);
+}
+
+/* A header by its CGI name; empty values read as absent. */
+const char *
+xv_req_header(struct xv_req *req, const char *cgi_name)
+{
+	const char *v = xv_req_env(req, cgi_name);
+
+	return (v != NULL && *v != '\0') ? v : NULL;
+}
+
+const char *
+xv_req_client_ip(struct xv_req *req)
+{
+	const char *v = xv_req_env(req, "REMOTE_ADDR");
+
+	return v != NULL ? v : "";
+}
+
+static int
+hexval(int c)
+{
+	if (isdigit(c))
+		return c - '0';
+	c = tolower(c);
+	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decodes s[0..n) ('+' as space); caller frees; NULL if bad. */
+char *
+xv_urldecode(const char *s, size_t n)
+{
+	char	*out, *o;
+	size_t	 i;
+	int	 h, l;
+
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0, o = out; i < n; i++) {
+		if (s[i] == '+')
+			*o++ = ' ';
+		else if (s[i] == '%') {
+			if (i + 2 >= n) {
+				free(out);
+				return NULL;
+			}
+			if ((h = hexval((unsigned char)s[i + 1])) < 0 ||
+			    (l = hexval((unsigned char)s[i + 2])) < 0 ||
+			    (h == 0 && l == 0)) {
+				free(out);
+				return NULL;
+			}
+			*o++ = (char)(h << 4 | l);
+			i += 2;
+		} else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Finds name in an application/x-www-form-urlencoded string.  Returns
+ * the number of occurrences; the first decoded value goes to *val
+ * (caller frees) when val is not NULL.
+ */
+int
+xv_form_get(const char *form, const char *name, char **val)
+{
+	const char	*p, *amp, *eq;
+	size_t		 nlen = strlen(name);
+	int		 count = 0;
+
+	if (val != NULL)
+		*val = NULL;
+	for (p = form; p != NULL && *p != '\0'; p = amp ? amp + 1 : NULL) {
+		amp = strchr(p, '&');
+		eq = memchr(p, '=', amp ? (size_t)(amp - p) : strlen(p));
+		if (eq == NULL || (size_t)(eq - p) != nlen ||
+		    strncmp(p, name, nlen) != 0)
+			continue;
+		if (count++ == 0 && val != NULL)
+			*val = xv_urldecode(eq + 1, amp ? (size_t)(amp - eq - 1) :
+			    strlen(eq + 1));
+	}
+	return count;
+}
+
+char *
+xv_req_query(struct xv_req *req, const char *name)
+{
+	char *v = NULL;
+
+	if (req->query == NULL)
+		return NULL;
+	xv_form_get(req->query, name, &v);
+	return v;
+}
+
+/* Parses the body as one JSON object into *out (caller decrefs). */
+enum xv_err
+xv_req_json(struct xv_req *req, json_t **out)
+{
+	json_error_t	 je;
+	json_t		*j;
+
+	*out = NULL;
+	if (req->body == NULL || req->body_len == 0)
+		return xv_fail(req, XV_E_BAD_JSON, NULL,
+		    "a JSON object body is required");
+	j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL)
+		return xv_fail(req, XV_E_BAD_JSON, NULL,
+		    "malformed JSON at line %d column %d: %s", je.line,
+		    je.column, je.text);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return xv_fail(req, XV_E_BAD_JSON, NULL,
+		    "the body must be a JSON object");
+	}
+	*out = j;
+	return XV_OK;
+}
+
+static int
+parse_nat(const char *s, long max, long *out)
+{
+	char	*end;
+	long	 n;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -1;
+	n = strtol(s, &end, 10);
+	if (*end != '\0' || n < 0 || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* ?limit= (1..100, default 20) and ?offset= (>= 0, default 0). */
+enum xv_err
+xv_req_page(struct xv_req *req, long *limit, long *offset)
+{
+	char		*l = xv_req_query(req, "limit");
+	char		*o = xv_req_query(req, "offset");
+	enum xv_err	 rc = XV_OK;
+
+	*limit = 20;
+	*offset = 0;
+	if (l != NULL && (parse_nat(l, 100, limit) != 0 || *limit < 1))
+		rc = xv_fail(req, XV_E_VALIDATION, "limit",
+		    "limit must be an integer from 1 to 100");
+	else if (o != NULL && parse_nat(o, 1000000000L, offset) != 0)
+		rc = xv_fail(req, XV_E_VALIDATION, "offset",
+		    "offset must be a non-negative integer");
+	free(l);
+	free(o);
+	return rc;
+}

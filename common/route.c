@@ -1,0 +1,443 @@
+/*
+ * route.c: the route table and the FastCGI main loop.
+ *
+ * A route is data: methods, a pattern with {param} captures, who may
+ * call, and a handler.  The loop reads each request, matches it (404, or
+ * 405 with Allow), caps and checks the body, authenticates and scopes it
+ * from the route's flags, runs the handler inside one transaction that
+ * is scoped to the tenant, answers a problem for any failure the handler
+ * did not answer itself, and logs one line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "xv.h"
+
+static const struct {
+	const char	*name;
+	enum xv_method	 m;
+} methods[] = {
+	{ "GET", XV_GET }, { "POST", XV_POST }, { "PUT", XV_PUT },
+	{ "DELETE", XV_DELETE }, { "PATCH", XV_PATCH }, { "HEAD", XV_HEAD },
+	{ "OPTIONS", XV_OPTIONS },
+};
+
+/* Matches one pattern; captures point into the static buffer caps. */
+static int
+pattern_match(const char *pat, const char *path,
+    const char *params[XV_PARAMS_MAX], char *caps, size_t capsz)
+{
+	size_t	np = 0, used = 0, n;
+
+	while (*pat != '\0' && *path != '\0') {
+		if (*pat == '{') {
+			if ((pat = strchr(pat, '}')) == NULL)
+				return 0;
+			pat++;
+			n = strcspn(path, "/");
+			if (n == 0 || np >= XV_PARAMS_MAX || used + n + 1 > capsz)
+				return 0;
+			memcpy(caps + used, path, n);
+			caps[used + n] = '\0';
+			params[np++] = caps + used;
+			used += n + 1;
+			path += n;
+			continue;
+		}
+		if (*pat++ != *path++)
+			return 0;
+	}
+	return *pat == '\0' && *path == '\0';
+}
+
+int
+xv_route_match(const struct xv_route *r, size_t nr, const char *path,
+    enum xv_method m, const char *params[XV_PARAMS_MAX], unsigned *allowed)
+{
+	static char	caps[1024];
+	char		tmp[1024];
+	const char	*p[XV_PARAMS_MAX];
+	size_t		i;
+	int		found = -1;
+
+	*allowed = 0;
+	for (i = 0; i < nr; i++) {
+		if (!pattern_match(r[i].pattern, path, p, tmp, sizeof(tmp)))
+			continue;
+		*allowed |= r[i].methods;
+		if (found < 0 && (r[i].methods & m)) {
+			found = (int)i;
+			pattern_match(r[i].pattern, path, params, caps,
+			    sizeof(caps));
+		}
+	}
+	if (found >= 0)
+		return found;
+	return *allowed ? -2 : -1;
+}
+
+static void
+allow_header(struct xv_req *req, unsigned allowed)
+{
+	struct xv_buf	b = { 0 };
+	size_t		i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (allowed & methods[i].m)
+			xv_buf_addf(&b, "%s%s", b.len ? ", " : "",
+			    methods[i].name);
+	xv_resp_header(req, "Allow", b.p ? b.p : "");
+	xv_buf_free(&b);
+}
+
+/* Body: capped before it is read, media type checked by the route. */
+static enum xv_err
+read_body(struct xv_req *req, unsigned flags)
+{
+	FCGX_Request	*fr = req->fcgi;
+	const char	*cl = xv_req_env(req, "CONTENT_LENGTH");
+	const char	*ct = xv_req_env(req, "CONTENT_TYPE");
+	const char	*want = (flags & XV_FORM) ?
+			    "application/x-www-form-urlencoded" : "application/json";
+	long		 len = cl ? strtol(cl, NULL, 10) : 0;
+	size_t		 wl = strlen(want);
+	int		 got;
+
+	if (len < 0)
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL, "bad Content-Length");
+	if (len > XV_BODY_MAX)
+		return xv_fail(req, XV_E_TOO_LARGE, NULL,
+		    "request bodies are limited to %d bytes", XV_BODY_MAX);
+	if (len == 0 && (ct == NULL || *ct == '\0'))
+		return XV_OK;
+	if (ct == NULL || strncasecmp(ct, want, wl) != 0 ||
+	    (ct[wl] != '\0' && ct[wl] != ';' && ct[wl] != ' '))
+		return xv_fail(req, XV_E_MEDIA_TYPE, NULL,
+		    "Content-Type must be %s", want);
+	if ((req->body = malloc(len + 1)) == NULL)
+		return xv_fail(req, XV_E_INTERNAL, NULL, "out of memory");
+	got = len ? FCGX_GetStr(req->body, (int)len, fr->in) : 0;
+	if (got != len)
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL, "short body");
+	req->body[len] = '\0';
+	req->body_len = (size_t)len;
+	return XV_OK;
+}
+
+static void
+req_init(struct xv_req *req, FCGX_Request *fr)
+{
+	const char	*uri, *m, *rid;
+	char		*q;
+	size_t		 i;
+	unsigned char	 rnd[12];
+	char		*b;
+
+	memset(req, 0, sizeof(*req));
+	clock_gettime(CLOCK_MONOTONIC, &req->t0);
+	req->fcgi = fr;
+	m = xv_req_env(req, "REQUEST_METHOD");
+	req->method_str = m ? m : "";
+	for (i = 0; m && i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(m, methods[i].name) == 0)
+			req->method = methods[i].m;
+	uri = xv_req_env(req, "REQUEST_URI");
+	req->path = strdup(uri ? uri : "/");
+	if ((q = strchr(req->path, '?')) != NULL) {
+		*q = '\0';
+		req->query = q + 1;
+	}
+	rid = xv_req_header(req, "HTTP_X_REQUEST_ID");
+	if (rid != NULL && xv_valid_request_id(rid))
+		snprintf(req->request_id, sizeof(req->request_id), "%s", rid);
+	else if (xv_random(rnd, sizeof(rnd)) == 0 &&
+	    (b = xv_b64url_encode(rnd, sizeof(rnd))) != NULL) {
+		snprintf(req->request_id, sizeof(req->request_id), "%s", b);
+		free(b);
+	}
+}
+
+static void
+req_write(struct xv_req *req)
+{
+	FCGX_Request	*fr = req->fcgi;
+	struct xv_buf	 h = { 0 };
+	int		 wk = strncmp(req->path, "/.well-known/", 13) == 0;
+
+	xv_buf_addf(&h, "Status: %d\r\n", req->status ? req->status : 500);
+	xv_buf_addf(&h, "X-Request-Id: %s\r\n", req->request_id);
+	xv_buf_add(&h, "X-Content-Type-Options: nosniff\r\n"
+	    "X-Frame-Options: DENY\r\n"
+	    "Referrer-Policy: no-referrer\r\n"
+	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n",
+	    strlen("X-Content-Type-Options: nosniff\r\n"
+	    "X-Frame-Options: DENY\r\n"
+	    "Referrer-Policy: no-referrer\r\n"
+	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"));
+	if (wk)
+		xv_buf_addf(&h, "Cache-Control: public, max-age=300\r\n");
+	else
+		xv_buf_addf(&h, "Cache-Control: no-store\r\n");
+	if (req->headers.len)
+		xv_buf_add(&h, req->headers.p, req->headers.len);
+	xv_buf_addf(&h, "Content-Length: %zu\r\n\r\n", req->out.len);
+	FCGX_PutStr(h.p, (int)h.len, fr->out);
+	if (req->out.len && req->method != XV_HEAD)
+		FCGX_PutStr(req->out.p, (int)req->out.len, fr->out);
+	xv_buf_free(&h);
+}
+
+static void
+req_log(struct xv_req *req)
+{
+	struct timespec	 t1;
+	long		 us;
+	json_t		*o;
+	char		*s, ts[32];
+
+	if (xv_conf_int("access_log", 1) == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (t1.tv_sec - req->t0.tv_sec) * 1000000L +
+	    (t1.tv_nsec - req->t0.tv_nsec) / 1000;
+	xv_time_rfc3339(time(NULL), ts);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:s}",
+	    "ts", ts, "level", "info", "prog", xv_conf_prog(),
+	    "request_id", req->request_id, "method", req->method_str,
+	    "status", req->status, "us", (json_int_t)us,
+	    "path", req->path, "tenant", req->tenant);
+	if (o == NULL)
+		return;
+	if (req->authed)
+		json_object_set_new(o, "sub", json_string(req->who.sub));
+	if ((s = json_dumps(o, JSON_COMPACT)) != NULL) {
+		fprintf(stderr, "%s\n", s);
+		free(s);
+	}
+	json_decref(o);
+}
+
+static void
+req_free(struct xv_req *req)
+{
+	free(req->path);
+	if (req->body != NULL) {
+		explicit_bzero(req->body, req->body_len);
+		free(req->body);
+	}
+	xv_buf_free(&req->headers);
+	xv_buf_free(&req->out);
+}
+
+/* Runs the route: authenticate, scope, handler, all in one transaction. */
+static enum xv_err
+dispatch(const struct xv_route *r, struct xv_req *req)
+{
+	enum xv_err	rc;
+	int		txn = 0;
+
+	if ((rc = read_body(req, r->flags)) != XV_OK)
+		return rc;
+	if ((r->flags & (XV_AUTH_ADMIN | XV_AUTH_SUPER | XV_AUTH_ANY)) &&
+	    (rc = xv_auth_bearer(req)) != XV_OK)
+		return rc;
+	if ((rc = xv_tenant_header(req, r->flags)) != XV_OK)
+		return rc;
+	if ((rc = xv_auth_check(req, r->flags)) != XV_OK)
+		return rc;
+	if (!(r->flags & XV_NO_TXN)) {
+		if ((rc = xv_db_begin()) != XV_OK)
+			return xv_fail(req, rc, NULL, "database unavailable");
+		txn = 1;
+		if (req->tenant[0] != '\0' &&
+		    (rc = xv_tenant_enter(req, (r->flags & XV_TENANT_SYS) != 0)) != XV_OK)
+			goto out;
+	}
+	rc = r->handler(req);
+out:
+	if (txn) {
+		if ((rc == XV_OK || rc == XV_DONE) && req->status < 400) {
+			if ((rc = xv_db_commit()) != XV_OK) {
+				req->answered = 0;
+				rc = xv_fail(req, rc, NULL, "cannot commit");
+			}
+		} else
+			xv_db_rollback();
+	}
+	return rc;
+}
+
+/* GET /healthz in every program: 200 when the database answers, else 503. */
+static void
+health(struct xv_req *req)
+{
+	enum xv_err e = xv_db_begin();
+
+	if (e == XV_OK)
+		xv_db_rollback();
+	xv_resp_json(req, e == XV_OK ? 200 : 503, json_pack("{s:s, s:s}",
+	    "status", e == XV_OK ? "ok" : "unavailable", "program",
+	    xv_conf_prog()));
+}
+
+static void
+handle(const struct xv_program *prog, FCGX_Request *fr)
+{
+	struct xv_req	 req;
+	unsigned	 allowed;
+	int		 i;
+	enum xv_err	 rc;
+
+	req_init(&req, fr);
+	if (strcmp(req.path, "/healthz") == 0 && req.method == XV_GET) {
+		health(&req);
+		goto done;
+	}
+	i = xv_route_match(prog->routes, prog->nroutes, req.path, req.method,
+	    req.params, &allowed);
+	if (i == -1)
+		rc = xv_fail(&req, XV_E_NOT_FOUND, NULL, "no such resource");
+	else if (i == -2) {
+		allow_header(&req, allowed);
+		rc = xv_fail(&req, XV_E_METHOD, NULL, "%s is not allowed here",
+		    req.method_str);
+	} else
+		rc = dispatch(&prog->routes[i], &req);
+	if (!req.answered)
+		xv_resp_problem(&req, rc == XV_OK || rc == XV_DONE ?
+		    XV_E_INTERNAL : rc);
+done:
+	req_write(&req);
+	req_log(&req);
+	req_free(&req);
+}
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/*
+ * With -s, the parent keeps nproc children accepting on the shared
+ * socket and respawns any that dies, as php-fpm does for mod_proxy_fcgi;
+ * SIGTERM stops them all.  Returns 1 in a child, 0 in the parent at exit.
+ */
+static int
+prefork(int nproc)
+{
+	pid_t	*kids, pid;
+	int	 i, st;
+
+	struct sigaction sa;
+
+	if ((kids = calloc(nproc, sizeof(*kids))) == NULL)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;	/* no SA_RESTART: wait() must return */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	for (;;) {
+		for (i = 0; i < nproc && !stopping; i++) {
+			if (kids[i] > 0)
+				continue;
+			if ((pid = fork()) == 0) {
+				signal(SIGTERM, SIG_DFL);
+				signal(SIGINT, SIG_DFL);
+				free(kids);
+				return 1;
+			}
+			kids[i] = pid;
+		}
+		pid = wait(&st);
+		if (stopping)
+			break;
+		for (i = 0; i < nproc; i++)
+			if (kids[i] == pid)
+				kids[i] = 0;
+		if (pid < 0)
+			sleep(1);
+	}
+	for (i = 0; i < nproc; i++)
+		if (kids[i] > 0)
+			kill(kids[i], SIGTERM);
+	while (wait(&st) > 0)
+		;
+	free(kids);
+	return 0;
+}
+
+/*
+ * The program's main: "-n" checks configuration and database and exits;
+ * otherwise it serves FastCGI requests on stdin (as lighttpd and
+ * mod_fcgid spawn it) or on the socket named by -s, with -c processes.
+ */
+int
+xv_main(const struct xv_program *prog, int argc, char *argv[])
+{
+	FCGX_Request	 fr;
+	int		 ch, check = 0, sock = 0, nproc = 1;
+	const char	*path = NULL;
+
+	while ((ch = getopt(argc, argv, "c:ns:")) != -1) {
+		switch (ch) {
+		case 'c':
+			if ((nproc = atoi(optarg)) < 1 || nproc > 256)
+				nproc = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 's':
+			path = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-n] [-s socket [-c procs]]\n",
+			    prog->name);
+			return 2;
+		}
+	}
+	if (xv_conf_load(prog->name) != 0) {
+		xv_log("error", __func__, NULL, "cannot read configuration");
+		return 1;
+	}
+	if (check) {
+		if (xv_db_init(prog->stmts, prog->nstmts) != 0) {
+			fprintf(stderr, "%s: database check failed\n", prog->name);
+			return 1;
+		}
+		printf("%s: configuration and database OK\n", prog->name);
+		return 0;
+	}
+	if (FCGX_Init() != 0)
+		return 1;
+	if (path != NULL) {
+		if ((sock = FCGX_OpenSocket(path, 128)) < 0) {
+			xv_log("error", __func__, NULL, "cannot listen on %s",
+			    path);
+			return 1;
+		}
+		if (prefork(nproc) == 0)
+			return 0;
+	}
+	/* Each process has its own connection; failure here is retried. */
+	xv_db_init(prog->stmts, prog->nstmts);
+	if (FCGX_InitRequest(&fr, sock, 0) != 0)
+		return 1;
+	while (FCGX_Accept_r(&fr) >= 0) {
+		handle(prog, &fr);
+		FCGX_Finish_r(&fr);
+	}
+	xv_db_finish();
+	return 0;
+}

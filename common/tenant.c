@@ -1,0 +1,71 @@
+/*
+ * tenant.c: the tenant a request is scoped to.  X-Tenant-ID is read and
+ * checked by the route's mode; xv_tenant_enter then scopes the request's
+ * transaction to it (app.tenant_id, which every RLS policy reads) and is
+ * the one shared check that refuses an unknown or suspended tenant.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xv.h"
+
+enum xv_err
+xv_tenant_header(struct xv_req *req, unsigned flags)
+{
+	const char *h = xv_req_header(req, "HTTP_X_TENANT_ID");
+
+	req->tenant[0] = '\0';
+	if (flags & XV_TENANT_SYS) {
+		if (h != NULL && strcmp(h, XV_SYSTEM_TENANT) != 0)
+			return xv_fail(req, XV_E_TENANT_INVALID, NULL,
+			    "system operations take the system tenant or no "
+			    "X-Tenant-ID");
+		snprintf(req->tenant, sizeof(req->tenant), "%s",
+		    XV_SYSTEM_TENANT);
+		return XV_OK;
+	}
+	if (!(flags & (XV_TENANT_REQ | XV_TENANT_OPT)))
+		return XV_OK;
+	if (h == NULL) {
+		if (flags & XV_TENANT_OPT)
+			return XV_OK;
+		return xv_fail(req, XV_E_TENANT_REQUIRED, NULL,
+		    "the X-Tenant-ID header is required");
+	}
+	if (!xv_valid_uuid(h))
+		return xv_fail(req, XV_E_TENANT_INVALID, NULL,
+		    "X-Tenant-ID must be a UUID");
+	snprintf(req->tenant, sizeof(req->tenant), "%s", h);
+	return XV_OK;
+}
+
+/* Scopes the open transaction to req->tenant and checks its state. */
+enum xv_err
+xv_tenant_enter(struct xv_req *req, int sys)
+{
+	const char	*p[2] = { req->tenant, sys ? "true" : "false" };
+	PGresult	*r;
+	enum xv_err	 e;
+	long		 after;
+	int		 suspended;
+
+	if ((r = xv_db_lib(XV_ST_ENTER, 2, p, &e)) == NULL)
+		return xv_fail(req, e, NULL, "cannot scope the request");
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return xv_fail(req, XV_E_TENANT_NOT_FOUND, NULL,
+		    "no such tenant");
+	}
+	suspended = strcmp(PQgetvalue(r, 0, 0), "suspended") == 0;
+	after = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	if (suspended && !sys)
+		return xv_fail(req, XV_E_SUSPENDED, NULL,
+		    "the tenant is suspended");
+	if (req->authed && !req->who.is_key &&
+	    strcmp(req->who.tid, req->tenant) == 0 && req->who.iat < after)
+		return xv_fail(req, XV_E_UNAUTHORIZED, NULL,
+		    "the token was issued before the tenant was suspended");
+	return XV_OK;
+}

@@ -1,0 +1,343 @@
+/*
+ * xv.h: the one header that every xavyo-idp program includes.
+ *
+ * The library in common/ carries what all FastCGI programs share: the
+ * request and response (req.c, resp.c), the route table and main loop
+ * (route.c), strict JSON bodies (json.c), validators (valid.c),
+ * configuration (conf.c), logging (log.c), the database connection and
+ * its statement table (db.c), cryptography (crypto.c), bearer
+ * authentication and role rules (auth.c), tenant scoping (tenant.c) and
+ * the audit log (audit.c).
+ *
+ * Ownership: functions that return a heap pointer say so; everything a
+ * request allocates through xv_req_* is released by xv_req_free().
+ */
+#ifndef XV_H
+#define XV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#define XV_SYSTEM_TENANT	"00000000-0000-0000-0000-000000000001"
+#define XV_BODY_MAX		(64 * 1024)
+#define XV_UUID_LEN		36
+
+/* One error enum for the library; xv_err_status() maps each to HTTP. */
+enum xv_err {
+	XV_OK = 0,
+	XV_DONE,		/* handler answered itself */
+	XV_E_BAD_REQUEST,	/* 400 invalid_request */
+	XV_E_VALIDATION,	/* 400 validation_failed (field named) */
+	XV_E_UNKNOWN_FIELD,	/* 400 unknown_field */
+	XV_E_BAD_JSON,		/* 400 invalid_json */
+	XV_E_TENANT_REQUIRED,	/* 400 tenant_required */
+	XV_E_TENANT_INVALID,	/* 400 invalid_tenant_id */
+	XV_E_UNAUTHORIZED,	/* 401 unauthorized */
+	XV_E_FORBIDDEN,		/* 403 forbidden */
+	XV_E_TENANT_MISMATCH,	/* 403 tenant_mismatch */
+	XV_E_SUSPENDED,		/* 403 tenant_suspended */
+	XV_E_INSUFFICIENT_SCOPE,/* 403 insufficient_scope */
+	XV_E_NOT_FOUND,		/* 404 not_found */
+	XV_E_TENANT_NOT_FOUND,	/* 404 tenant_not_found */
+	XV_E_METHOD,		/* 405 method_not_allowed */
+	XV_E_CONFLICT,		/* 409 conflict */
+	XV_E_GONE,		/* 410 gone */
+	XV_E_TOO_LARGE,		/* 413 payload_too_large */
+	XV_E_MEDIA_TYPE,	/* 415 unsupported_media_type */
+	XV_E_UNPROCESSABLE,	/* 422 unprocessable */
+	XV_E_RATE_LIMITED,	/* 429 rate_limited */
+	XV_E_INTERNAL,		/* 500 internal_error */
+	XV_E_UNAVAILABLE,	/* 503 service_unavailable */
+	XV_E__MAX
+};
+
+int		 xv_err_status(enum xv_err);
+const char	*xv_err_code(enum xv_err);
+const char	*xv_err_title(enum xv_err);
+
+/* ---- configuration (conf.c) ---- */
+
+/*
+ * Reads the file named by $XAVYO_CONF (default SYSCONFDIR/xavyo.conf)
+ * once; "key = value" lines, '#' comments.  A key "prog.key" overrides
+ * "key" for program prog; the environment variable XAVYO_<KEY> (dots
+ * and dashes as underscores, upper case) overrides both.
+ */
+int		 xv_conf_load(const char *prog);
+const char	*xv_conf_get(const char *key, const char *def);
+long		 xv_conf_int(const char *key, long def);
+const char	*xv_conf_prog(void);
+
+/* ---- logging (log.c): one JSON object a line on stderr ---- */
+
+void	xv_log(const char *level, const char *func, const char *rid,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define XV_LOGE(req, ...) \
+	xv_log("error", __func__, (req) ? (req)->request_id : NULL, __VA_ARGS__)
+
+/* ---- validators (valid.c) ---- */
+
+int	xv_valid_uuid(const char *);
+int	xv_valid_slug(const char *);
+int	xv_valid_dns_name(const char *);
+int	xv_valid_email(const char *);
+int	xv_valid_rfc3339(const char *, time_t *);
+int	xv_valid_request_id(const char *);
+size_t	xv_utf8_len(const char *);	/* code points, or SIZE_MAX if invalid */
+void	xv_time_rfc3339(time_t, char buf[32]);
+
+/* ---- database (db.c) ---- */
+
+struct xv_stmt {
+	const char	*name;
+	int		 nparams;
+	const char	*sql;
+};
+
+/*
+ * The connection of this process.  Statements of the library and of the
+ * program are prepared once per connection; on a lost connection the
+ * next request resets, re-prepares, and meanwhile requests answer 503.
+ */
+int		 xv_db_init(const struct xv_stmt *, size_t nstmt);
+PGconn		*xv_db_conn(void);
+int		 xv_db_ok(void);
+/*
+ * Runs a prepared statement by its table index (program statements) or
+ * name.  Returns the result (caller PQclears) or NULL on failure, in
+ * which case *err is set (409 on unique violation, 503 on a lost
+ * connection, else 500).
+ */
+PGresult	*xv_db_run(int stmt, int nparams, const char *const *params,
+		    enum xv_err *err);
+PGresult	*xv_db_lib(int libstmt, int nparams,
+		    const char *const *params, enum xv_err *err);
+enum xv_err	 xv_db_begin(void);
+enum xv_err	 xv_db_commit(void);
+void		 xv_db_rollback(void);
+enum xv_err	 xv_db_classify(PGresult *);
+const char	*xv_db_sqlstate(void);	/* of the last failure */
+void		 xv_db_finish(void);
+
+/* ---- crypto (crypto.c) ---- */
+
+int	 xv_random(unsigned char *, size_t);
+char	*xv_b64url_encode(const unsigned char *, size_t);	/* caller frees */
+unsigned char *xv_b64url_decode(const char *, size_t, size_t *outlen);
+int	 xv_uuid_new(char out[XV_UUID_LEN + 1]);
+int	 xv_ct_equal(const void *, const void *, size_t);
+int	 xv_hmac_sha256_hex(const char *key, const char *msg,
+	    char out[65]);
+char	*xv_seal(const unsigned char *key32, const unsigned char *pt,
+	    size_t ptlen);			/* base64url(iv|ct|tag), caller frees */
+unsigned char *xv_unseal(const unsigned char *key32, const char *sealed,
+	    size_t *ptlen);			/* caller frees (and wipes) */
+int	 xv_master_key(unsigned char out[32]);	/* from conf master_key */
+
+struct xv_eckey;
+struct xv_eckey	*xv_eckey_generate(void);
+struct xv_eckey	*xv_eckey_from_pem(const char *priv_pem);
+char		*xv_eckey_private_pem(const struct xv_eckey *);
+char		*xv_eckey_public_pem(const struct xv_eckey *);
+json_t		*xv_eckey_jwk(const char *public_pem, const char *kid);
+void		 xv_eckey_free(struct xv_eckey *);
+/*
+ * Signs header.claims with ES256 and returns the compact JWS (caller
+ * frees).  header must hold "alg" and "kid"; "typ" is kept as given.
+ */
+char	*xv_jws_sign(const struct xv_eckey *, json_t *header, json_t *claims);
+
+/* ---- signing keys (keys.c) ---- */
+
+/* Loads the newest active key for signing; caller frees kid. */
+struct xv_eckey	*xv_keys_signer(char **kid);
+/* Public PEM for kid, cached per process (public keys never change). */
+const char	*xv_keys_public(const char *kid);
+/* Generates a key, stores it sealed; returns kid (caller frees). */
+char		*xv_keys_create(enum xv_err *);
+
+/* ---- request (req.c), response (resp.c) ---- */
+
+enum xv_method {
+	XV_GET = 1 << 0, XV_POST = 1 << 1, XV_PUT = 1 << 2,
+	XV_DELETE = 1 << 3, XV_PATCH = 1 << 4, XV_HEAD = 1 << 5,
+	XV_OPTIONS = 1 << 6
+};
+
+struct xv_principal {
+	char	 sub[64];
+	char	 tid[XV_UUID_LEN + 1];
+	int	 super_admin;
+	int	 admin;
+	int	 is_key;		/* authenticated by an API key */
+	unsigned scopes;		/* XV_SCOPE_* for API keys */
+	char	 key_id[XV_UUID_LEN + 1];
+	long	 iat;
+};
+
+#define XV_PARAMS_MAX	4
+
+struct xv_buf {
+	char	*p;
+	size_t	 len, cap;
+};
+void	xv_buf_add(struct xv_buf *, const char *, size_t);
+void	xv_buf_addf(struct xv_buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	xv_buf_free(struct xv_buf *);
+
+struct xv_req {
+	void		*fcgi;		/* FCGX_Request */
+	enum xv_method	 method;
+	const char	*method_str;
+	char		*path;		/* path part of REQUEST_URI */
+	char		*query;		/* after '?', or NULL */
+	char		*body;		/* NUL-terminated, or NULL */
+	size_t		 body_len;
+	char		 request_id[65];
+	char		 tenant[XV_UUID_LEN + 1];	/* scoped tenant or "" */
+	const char	*params[XV_PARAMS_MAX];		/* {param} captures */
+	struct xv_principal who;
+	int		 authed;
+	/* response */
+	int		 status;
+	struct xv_buf	 headers;
+	struct xv_buf	 out;
+	int		 answered;
+	/* error detail for the main loop's problem body */
+	char		 err_detail[256];
+	char		 err_field[128];
+	const char	*err_code;	/* overrides xv_err_code */
+	struct timespec	 t0;
+};
+
+const char	*xv_req_header(struct xv_req *, const char *cgi_name);
+const char	*xv_req_env(struct xv_req *, const char *);
+/* Value of ?name= (percent-decoded, caller frees) or NULL. */
+char		*xv_req_query(struct xv_req *, const char *name);
+/* Parses the body as a JSON object; XV_E_BAD_JSON etc. on failure. */
+enum xv_err	 xv_req_json(struct xv_req *, json_t **out);
+const char	*xv_req_client_ip(struct xv_req *);
+/* ?limit= (1..100, default 20) and ?offset= (>= 0); 400 if malformed. */
+enum xv_err	 xv_req_page(struct xv_req *, long *limit, long *offset);
+/* Percent-decodes n bytes ('+' as space); caller frees; NULL if bad. */
+char		*xv_urldecode(const char *, size_t n);
+/* Occurrences of name in a form string; first value to *val (freed by caller). */
+int		 xv_form_get(const char *form, const char *name, char **val);
+
+void	xv_resp_header(struct xv_req *, const char *name, const char *value);
+/* Steals body; sets Content-Type application/json. */
+enum xv_err	xv_resp_json(struct xv_req *, int status, json_t *body);
+enum xv_err	xv_resp_empty(struct xv_req *, int status);
+enum xv_err	xv_resp_raw(struct xv_req *, int status, const char *ctype,
+		    const char *body, size_t len);
+/* Records a failure for the main loop's problem body; returns e. */
+enum xv_err	xv_fail(struct xv_req *, enum xv_err e, const char *field,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+enum xv_err	xv_fail_code(struct xv_req *, enum xv_err e, const char *code,
+		    const char *field, const char *detail);
+void		xv_resp_problem(struct xv_req *, enum xv_err);
+
+/* ---- strict JSON bodies (json.c) ---- */
+
+enum xv_ftype {
+	XV_F_STRING, XV_F_INT, XV_F_BOOL, XV_F_OBJECT, XV_F_STRINGS,
+	XV_F_ANY
+};
+
+struct xv_field {
+	const char		*name;
+	enum xv_ftype		 type;
+	int			 required;
+	long			 min, max;	/* int range or string/array length */
+	const char *const	*oneof;		/* NULL-terminated, strings */
+	int			(*valid)(const char *);	/* strings, each item */
+	const struct xv_field	*sub;		/* XV_F_OBJECT: its fields */
+};
+#define XV_FIELDS_END	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+
+/*
+ * Checks obj against fields: unknown keys, missing required keys, types,
+ * ranges, enumerations and validators.  On failure records the error
+ * (with the JSON path of the field) in req and returns it.
+ */
+enum xv_err	xv_json_check(struct xv_req *, json_t *obj,
+		    const struct xv_field *, const char *prefix);
+/* Merges src into dst field by field, recursing into objects. */
+void		xv_json_merge(json_t *dst, json_t *src);
+
+/* ---- routes and the main loop (route.c) ---- */
+
+/* Who may call: one of XV_AUTH_*, combined with scope and tenant mode. */
+#define XV_AUTH_NONE	0x0000
+#define XV_AUTH_ADMIN	0x0001	/* admin of the tenant, or a super admin */
+#define XV_AUTH_SUPER	0x0002	/* super admin only, never an API key */
+#define XV_AUTH_ANY	0x0004	/* any authenticated principal */
+#define XV_SCOPE_READ	0x0010
+#define XV_SCOPE_WRITE	0x0020
+#define XV_SCOPE_ADMIN	0x0040
+#define XV_TENANT_NONE	0x0000	/* no X-Tenant-ID */
+#define XV_TENANT_REQ	0x0100	/* X-Tenant-ID required */
+#define XV_TENANT_SYS	0x0200	/* system context; if sent must be system */
+#define XV_TENANT_OPT	0x0400	/* optional (OAuth endpoints) */
+#define XV_NO_TXN	0x1000	/* handler manages the database itself */
+#define XV_FORM		0x2000	/* body is form-urlencoded, not JSON */
+
+struct xv_route {
+	unsigned	 methods;
+	const char	*pattern;	/* "/admin/tenants/{id}/settings" */
+	unsigned	 flags;
+	enum xv_err	(*handler)(struct xv_req *);
+};
+
+struct xv_program {
+	const char		*name;
+	const struct xv_route	*routes;
+	size_t			 nroutes;
+	const struct xv_stmt	*stmts;
+	size_t			 nstmts;
+};
+
+/* Returns the index of the matching route, -1 (404) or -2 (405). */
+int	xv_route_match(const struct xv_route *, size_t, const char *path,
+	    enum xv_method, const char *params[XV_PARAMS_MAX],
+	    unsigned *allowed);
+/* The FastCGI main loop; returns the process exit status. */
+int	xv_main(const struct xv_program *, int argc, char *argv[]);
+
+/* ---- authentication (auth.c), tenant scoping (tenant.c) ---- */
+
+enum xv_err	xv_auth_bearer(struct xv_req *);
+enum xv_err	xv_auth_jwt(struct xv_req *, const char *token,
+		    struct xv_principal *);
+enum xv_err	xv_auth_check(struct xv_req *, unsigned flags);
+/*
+ * Opens the request's transaction scoped to req->tenant (or to the
+ * system context when sys is set) and refuses a suspended or unknown
+ * tenant and tokens issued before its last suspension.
+ */
+enum xv_err	xv_tenant_enter(struct xv_req *, int sys);
+enum xv_err	xv_tenant_header(struct xv_req *, unsigned flags);
+
+/* ---- audit (audit.c) ---- */
+
+/* Writes an audit event in the current transaction; old/new borrowed. */
+enum xv_err	xv_audit(struct xv_req *, const char *tenant,
+		    const char *action, const char *rtype, const char *rid,
+		    json_t *oldv, json_t *newv);
+
+/* The library's own statements, prepared on every connection. */
+enum xv_libstmt {
+	XV_ST_ENTER,
+	XV_ST_AUDIT,
+	XV_ST_KEY_PUBLIC,
+	XV_ST_KEY_SIGNER,
+	XV_ST_KEY_INSERT,
+	XV_ST__MAX
+};
+
+#endif /* XV_H */

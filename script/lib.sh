@@ -1,0 +1,271 @@
+# lib.sh: what script/up, script/down and script/test share: installing
+# the Debian packages, building, and starting or stopping one stack (a
+# private PostgreSQL cluster, the migrations, the bootstrap, lighttpd
+# with the project's own httpd-conf) in a directory of its own.
+#
+# As root, the cluster, lighttpd and the FastCGI programs run as the
+# unprivileged system account "xavyo" (initdb refuses root); as an
+# ordinary user they run as that user.
+
+XV_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGBIN=/usr/lib/postgresql/15/bin
+XV_SVC=xavyo
+XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
+ libpq-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
+ postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
+ python3-jwt python3-cryptography mandoc wrk iproute2"
+XV_PROGRAMS="tenants"
+XV_SYSTEM_TENANT=00000000-0000-0000-0000-000000000001
+
+xv_root() { [ "$(id -u)" = 0 ]; }
+xv_sudo() { if xv_root; then "$@"; else sudo "$@"; fi; }
+xv_as_svc() { if xv_root; then runuser -u "$XV_SVC" -- "$@"; else "$@"; fi; }
+xv_say() { printf '%s\n' "$*" >&2; }
+
+# Installs what is missing.  A policy-rc.d keeps Debian from starting
+# lighttpd, Apache or PostgreSQL system services on port 80 and 5432:
+# xavyo-idp runs its own.
+xv_install_deps() {
+	local p missing="" policy=/usr/sbin/policy-rc.d made=0
+	for p in $XV_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q "ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	xv_say "installing Debian packages:$missing"
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | xv_sudo tee "$policy" >/dev/null
+		xv_sudo chmod 755 "$policy"
+		made=1
+	fi
+	xv_sudo apt-get update -q >/dev/null
+	# shellcheck disable=SC2086
+	xv_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends $missing >/dev/null
+	[ "$made" = 1 ] && xv_sudo rm -f "$policy"
+	return 0
+}
+
+xv_build() {
+	(
+		cd "$XV_SRC"
+		[ -x configure ] || autoreconf -fi >/dev/null 2>&1
+		[ -f Makefile ] || ./configure -q
+		make -s -j2 >/dev/null
+	)
+}
+
+# A TCP port nobody listens on, from a range of ephemeral-free ports.
+xv_free_port() {
+	local p
+	while :; do
+		p=$(( 20000 + RANDOM % 30000 ))
+		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+}
+
+xv_svc_user() {
+	xv_root || return 0
+	id "$XV_SVC" >/dev/null 2>&1 ||
+	    useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin "$XV_SVC"
+}
+
+# xv_stack_dirs DIR: the stack's directories, owned by the service user.
+# As root, a DIR whose parents the service user cannot traverse is
+# replaced by a link to one under /var/tmp.
+xv_stack_dirs() {
+	local d=$1 real
+	if xv_root && [ ! -e "$d" ] &&
+	    ! runuser -u "$XV_SVC" -- test -x "$(dirname "$d")"; then
+		real=/var/tmp/xavyo-stack-$(printf '%s' "$d" | md5sum | cut -c1-12)
+		mkdir -p "$real"
+		ln -sfn "$real" "$d"
+	fi
+	mkdir -p "$d"/pg "$d"/run "$d"/log "$d"/secrets
+	chmod 700 "$d"/pg "$d"/run "$d"/secrets
+	chmod 755 "$d"
+	if xv_root; then
+		chown "$XV_SVC:$XV_SVC" "$d"/pg "$d"/run "$d"/log
+	fi
+}
+
+xv_secret() { openssl rand -hex "${1:-24}"; }
+
+# xv_stack_secrets DIR: passwords and the master key, made once.
+xv_stack_secrets() {
+	local d=$1 f=$1/secrets/secrets.env r
+	if [ ! -f "$f" ]; then
+		{
+			echo "PG_SUPER_PW=$(xv_secret)"
+			for r in owner tenants oauth apikeys auth invitations; do
+				echo "PW_$r=$(xv_secret)"
+			done
+			echo "MASTER_KEY=$(xv_secret 32)"
+		} > "$f"
+		chmod 600 "$f"
+	fi
+	# shellcheck disable=SC1090
+	. "$f"
+}
+
+# xv_pg_start DIR PGPORT FAST: initdb once, then start the cluster.
+xv_pg_start() {
+	local d=$1 port=$2 fast=${3:-0} pwfile
+	if [ ! -f "$d/pg/PG_VERSION" ]; then
+		pwfile=$d/run/pwfile
+		printf '%s\n' "$PG_SUPER_PW" > "$pwfile"
+		xv_root && chown "$XV_SVC" "$pwfile"
+		xv_as_svc "$PGBIN/initdb" -D "$d/pg" -U postgres -E UTF8 \
+		    --locale=C.UTF-8 --auth-local=scram-sha-256 \
+		    --auth-host=scram-sha-256 --pwfile="$pwfile" \
+		    > "$d/log/initdb.log" 2>&1
+		rm -f "$pwfile"
+		{
+			echo "listen_addresses = ''"
+			echo "unix_socket_directories = '$d/run'"
+			echo "unix_socket_permissions = 0700"
+			echo "max_connections = 200"
+			echo "shared_buffers = 128MB"
+			if [ "$fast" = 1 ]; then
+				echo "fsync = off"
+				echo "synchronous_commit = off"
+				echo "full_page_writes = off"
+			fi
+		} | xv_as_svc tee -a "$d/pg/postgresql.conf" >/dev/null
+	fi
+	xv_as_svc sed -i "s/^#\?port = .*/port = $port/" "$d/pg/postgresql.conf"
+	if ! xv_as_svc "$PGBIN/pg_ctl" -D "$d/pg" status >/dev/null 2>&1; then
+		xv_as_svc "$PGBIN/pg_ctl" -D "$d/pg" -l "$d/log/postgres.log" \
+		    -w -t 60 start >/dev/null
+	fi
+}
+
+xv_psql_super() {
+	local d=$1; shift
+	PGPASSWORD=$PG_SUPER_PW psql -X -q -h "$d/run" -p "$XV_PGPORT" \
+	    -U postgres "$@"
+}
+
+# xv_stack_conf DIR PGPORT HTTPPORT: xavyo.conf for every program.
+xv_stack_conf() {
+	local d=$1 pgport=$2 http=$3 r
+	{
+		echo "# xavyo.conf: written by script/up for this stack; see xavyo.conf(5)"
+		echo "database = host=$d/run port=$pgport dbname=xavyo"
+		echo "issuer = http://127.0.0.1:$http"
+		echo "master_key = $MASTER_KEY"
+		echo "sql_dir = $XV_SRC/sql"
+		echo "access_log = ${XV_ACCESS_LOG:-1}"
+		for r in owner tenants oauth apikeys auth invitations; do
+			eval "echo \"$r.db_password = \$PW_$r\""
+		done
+	} > "$d/xavyo.conf"
+	chmod 640 "$d/xavyo.conf"
+	xv_root && chgrp "$XV_SVC" "$d/xavyo.conf"
+	return 0
+}
+
+xv_db_setup() {
+	local d=$1
+	xv_psql_super "$d" -d postgres -v owner_pw="$PW_owner" \
+	    -v tenants_pw="$PW_tenants" -v oauth_pw="$PW_oauth" \
+	    -v apikeys_pw="$PW_apikeys" -v auth_pw="$PW_auth" \
+	    -v invitations_pw="$PW_invitations" -f "$XV_SRC/sql/roles.sql" \
+	    > "$d/log/roles.log" 2>&1
+	XAVYO_CONF=$d/xavyo.conf "$XV_SRC/cgi-bin/xavyoctl" migrate >> "$d/log/migrate.log"
+	XAVYO_CONF=$d/xavyo.conf "$XV_SRC/cgi-bin/xavyoctl" bootstrap >> "$d/log/migrate.log"
+}
+
+# xv_lighttpd_start DIR HTTPPORT PROCS
+xv_lighttpd_start() {
+	local d=$1 http=$2 procs=${3:-2}
+	{
+		echo "server.port = $http"
+		echo "var.xavyo_procs = $procs"
+		if xv_root; then
+			echo "server.username = \"$XV_SVC\""
+			echo "server.groupname = \"$XV_SVC\""
+		fi
+	} > "$d/lighttpd-local.conf"
+	xv_lighttpd_stop "$d"
+	XAVYO_BIN=$XV_SRC/cgi-bin XAVYO_CONF=$d/xavyo.conf XAVYO_RUN=$d/run \
+	    XAVYO_LOG=$d/log XAVYO_LIGHTTPD_LOCAL=$d/lighttpd-local.conf \
+	    XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
+	    lighttpd -f "$XV_SRC/httpd-conf/lighttpd.conf"
+	xv_wait_http "http://127.0.0.1:$http/healthz"
+}
+
+xv_wait_http() {
+	local i
+	for i in $(seq 1 100); do
+		curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	xv_say "no answer from $1"
+	return 1
+}
+
+xv_lighttpd_stop() {
+	local d=$1 pid
+	[ -f "$d/run/lighttpd.pid" ] || return 0
+	pid=$(cat "$d/run/lighttpd.pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+	rm -f "$d/run/lighttpd.pid"
+}
+
+xv_pg_stop() {
+	local d=$1
+	[ -f "$d/pg/PG_VERSION" ] || return 0
+	xv_as_svc "$PGBIN/pg_ctl" -D "$d/pg" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# xv_stack_up DIR PGPORT HTTPPORT FAST PROCS: the whole stack.
+xv_stack_up() {
+	local d=$1 pgport=$2 http=$3 fast=${4:-0} procs=${5:-2}
+	XV_PGPORT=$pgport
+	xv_svc_user
+	xv_stack_dirs "$d"
+	xv_stack_secrets "$d"
+	xv_pg_start "$d" "$pgport" "$fast"
+	xv_stack_conf "$d" "$pgport" "$http"
+	xv_db_setup "$d"
+	xv_lighttpd_start "$d" "$http" "$procs"
+}
+
+# xv_apache_start DIR PORT PROCS: the programs as socket servers, and
+# Apache httpd (mod_proxy_fcgi) with the project's httpd-conf in front.
+xv_apache_start() {
+	local d=$1 port=$2 procs=${3:-2} p def=()
+	for p in $XV_PROGRAMS; do
+		rm -f "$d/run/$p.sock"
+		xv_as_svc env XAVYO_CONF="$d/xavyo.conf" \
+		    "$XV_SRC/cgi-bin/$p.fcgi" -s "$d/run/$p.sock" -c "$procs" \
+		    >/dev/null 2>>"$d/log/$p-fcgi.log" &
+		echo $! > "$d/run/$p-fcgi.pid"
+	done
+	for p in $XV_PROGRAMS; do
+		for _ in $(seq 1 50); do [ -S "$d/run/$p.sock" ] && break; sleep 0.1; done
+	done
+	xv_root && def=(-D XAVYO_AS_ROOT)
+	XAVYO_RUN=$d/run XAVYO_LOG=$d/log XAVYO_APACHE_PORT=$port \
+	    XAVYO_USER=$XV_SVC XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
+	    apache2 -f "$XV_SRC/httpd-conf/apache.conf" "${def[@]}" -k start
+	xv_wait_http "http://127.0.0.1:$port/healthz"
+}
+
+xv_apache_stop() {
+	local d=$1 p pid
+	if [ -f "$d/run/apache.pid" ]; then
+		pid=$(cat "$d/run/apache.pid")
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+	for p in $XV_PROGRAMS; do
+		# The supervisor and its workers, by their unique socket path.
+		pkill -TERM -f -- "-s $d/run/$p.sock" 2>/dev/null || true
+		rm -f "$d/run/$p-fcgi.pid" "$d/run/$p.sock"
+	done
+}

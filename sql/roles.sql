@@ -1,0 +1,34 @@
+-- roles.sql: the database roles of xavyo-idp, run by a superuser (the
+-- start script, or an operator) before the numbered migrations.
+--
+-- xavyo_owner owns the schema and runs migrations; it is no superuser and
+-- has no BYPASSRLS, and every tenant-owned table has FORCE ROW LEVEL
+-- SECURITY, so even the owner sees a tenant's rows only inside that
+-- tenant's scope.  Each FastCGI program logs in as its own role, owner of
+-- nothing, granted only its own tables by the migrations.
+--
+-- psql variables: owner_pw, tenants_pw, oauth_pw, apikeys_pw, auth_pw,
+-- invitations_pw (passwords; the script generates them).  Idempotent.
+\set ON_ERROR_STOP on
+SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', r)
+  FROM unnest(ARRAY['xavyo_owner','xavyo_tenants','xavyo_oauth','xavyo_apikeys',
+                    'xavyo_auth','xavyo_invitations']) AS r
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)
+\gexec
+ALTER ROLE xavyo_owner PASSWORD :'owner_pw';
+ALTER ROLE xavyo_tenants PASSWORD :'tenants_pw';
+ALTER ROLE xavyo_oauth PASSWORD :'oauth_pw';
+ALTER ROLE xavyo_apikeys PASSWORD :'apikeys_pw';
+ALTER ROLE xavyo_auth PASSWORD :'auth_pw';
+ALTER ROLE xavyo_invitations PASSWORD :'invitations_pw';
+SELECT 'CREATE DATABASE xavyo OWNER xavyo_owner'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'xavyo')
+\gexec
+\connect xavyo
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+ALTER SCHEMA public OWNER TO xavyo_owner;
+REVOKE ALL ON DATABASE xavyo FROM PUBLIC;
+GRANT CONNECT ON DATABASE xavyo TO xavyo_owner, xavyo_tenants, xavyo_oauth,
+    xavyo_apikeys, xavyo_auth, xavyo_invitations;
+GRANT USAGE ON SCHEMA public TO xavyo_tenants, xavyo_oauth, xavyo_apikeys,
+    xavyo_auth, xavyo_invitations;
