@@ -26,6 +26,21 @@ static struct xv_eckey	*signer;
 static char		*signer_kid;
 static time_t		 signer_at;
 
+/* Adds kid's public PEM to the cache (also for unit tests without a database). */
+void
+xv_keys_cache_put(const char *kid, const char *pem)
+{
+	if (npubs == PUBCACHE) {
+		free(pubs[0].kid);
+		free(pubs[0].pem);
+		memmove(pubs, pubs + 1, sizeof(pubs[0]) * (PUBCACHE - 1));
+		npubs--;
+	}
+	pubs[npubs].kid = strdup(kid);
+	pubs[npubs].pem = strdup(pem);
+	npubs++;
+}
+
 /* Public PEM of kid (borrowed, cached), or NULL if unknown or expired. */
 const char *
 xv_keys_public(const char *kid)
@@ -49,16 +64,9 @@ xv_keys_public(const char *kid)
 		PQclear(r);
 		return NULL;
 	}
-	if (npubs == PUBCACHE) {
-		free(pubs[0].kid);
-		free(pubs[0].pem);
-		memmove(pubs, pubs + 1, sizeof(pubs[0]) * (PUBCACHE - 1));
-		npubs--;
-	}
-	pubs[npubs].kid = strdup(kid);
-	pubs[npubs].pem = strdup(PQgetvalue(r, 0, 0));
+	xv_keys_cache_put(kid, PQgetvalue(r, 0, 0));
 	PQclear(r);
-	return pubs[npubs++].pem;
+	return pubs[npubs - 1].pem;
 }
 
 /* The current signing key (borrowed) and its kid (borrowed). */

@@ -157,6 +157,7 @@ char	*xv_jws_sign(const struct xv_eckey *, json_t *header, json_t *claims);
 struct xv_eckey	*xv_keys_signer(char **kid);
 /* Public PEM for kid, cached per process (public keys never change). */
 const char	*xv_keys_public(const char *kid);
+void		 xv_keys_cache_put(const char *kid, const char *pem);
 /* Generates a key, stores it sealed; returns kid (caller frees). */
 char		*xv_keys_create(enum xv_err *);
 
