@@ -15,6 +15,15 @@ SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATER
                     'xavyo_auth','xavyo_invitations']) AS r
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)
 \gexec
+-- xavyo_lookup logs in never: it owns the narrow SECURITY DEFINER
+-- functions that find which tenant owns a credential (API key, OAuth
+-- client, invitation token) before the tenant is known; tables grant it a
+-- SELECT policy of its own.  The owner is a member so that migrations can
+-- hand such functions to it.
+SELECT 'CREATE ROLE xavyo_lookup NOLOGIN NOSUPERUSER NOBYPASSRLS'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'xavyo_lookup')
+\gexec
+GRANT xavyo_lookup TO xavyo_owner;
 ALTER ROLE xavyo_owner PASSWORD :'owner_pw';
 ALTER ROLE xavyo_tenants PASSWORD :'tenants_pw';
 ALTER ROLE xavyo_oauth PASSWORD :'oauth_pw';
@@ -30,5 +39,5 @@ ALTER SCHEMA public OWNER TO xavyo_owner;
 REVOKE ALL ON DATABASE xavyo FROM PUBLIC;
 GRANT CONNECT ON DATABASE xavyo TO xavyo_owner, xavyo_tenants, xavyo_oauth,
     xavyo_apikeys, xavyo_auth, xavyo_invitations;
-GRANT USAGE ON SCHEMA public TO xavyo_tenants, xavyo_oauth, xavyo_apikeys,
+GRANT USAGE ON SCHEMA public TO xavyo_lookup, xavyo_tenants, xavyo_oauth, xavyo_apikeys,
     xavyo_auth, xavyo_invitations;
