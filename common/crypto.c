@@ -322,6 +322,58 @@ out:
 	return j;
 }
 
+struct xv_eckey *
+xv_eckey_from_public_pem(const char *pem)
+{
+	struct xv_eckey	*k;
+	BIO		*b;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	if ((b = BIO_new_mem_buf(pem, -1)) != NULL)
+		k->pk = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (k->pk == NULL) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+/* 1 if sig (raw R || S, 64 bytes) is k's ES256 signature over data. */
+int
+xv_eckey_verify(const struct xv_eckey *k, const char *data, size_t len,
+    const unsigned char *sig, size_t siglen)
+{
+	EVP_MD_CTX	*md = NULL;
+	ECDSA_SIG	*es = NULL;
+	BIGNUM		*r = NULL, *s = NULL;
+	unsigned char	*der = NULL;
+	int		 derlen, ok = 0;
+
+	if (siglen != 64 || (es = ECDSA_SIG_new()) == NULL ||
+	    (r = BN_bin2bn(sig, 32, NULL)) == NULL ||
+	    (s = BN_bin2bn(sig + 32, 32, NULL)) == NULL)
+		goto out;
+	if (ECDSA_SIG_set0(es, r, s) != 1)
+		goto out;
+	r = s = NULL;
+	if ((derlen = i2d_ECDSA_SIG(es, &der)) <= 0)
+		goto out;
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k->pk) != 1)
+		goto out;
+	ok = EVP_DigestVerify(md, der, derlen, (const unsigned char *)data,
+	    len) == 1;
+out:
+	EVP_MD_CTX_free(md);
+	OPENSSL_free(der);
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	return ok;
+}
+
 void
 xv_eckey_free(struct xv_eckey *k)
 {

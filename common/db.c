@@ -196,21 +196,28 @@ simple(const char *sql)
 	return e;
 }
 
+/* Reconnects (and re-prepares) if the connection was lost. */
+enum xv_err
+xv_db_ensure(void)
+{
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		return XV_OK;
+	if (conn != NULL)
+		PQreset(conn);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+		return connect_db() == 0 ? XV_OK : XV_E_UNAVAILABLE;
+	return prepare_all() == 0 ? XV_OK : XV_E_UNAVAILABLE;
+}
+
 /* Starts the request's transaction, reconnecting first if need be. */
 enum xv_err
 xv_db_begin(void)
 {
 	enum xv_err e;
 
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		if (conn != NULL)
-			PQreset(conn);
-		if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-			if (connect_db() != 0)
-				return XV_E_UNAVAILABLE;
-		} else if (prepare_all() != 0)
-			return XV_E_UNAVAILABLE;
-	}
+	if ((e = xv_db_ensure()) != XV_OK)
+		return e;
+	/* A connection that died since its last use shows only now. */
 	if ((e = simple("BEGIN")) == XV_E_UNAVAILABLE && connect_db() == 0)
 		e = simple("BEGIN");
 	return e;

@@ -17,8 +17,9 @@
 #define PUBCACHE 32
 
 static struct {
-	char	*kid;
-	char	*pem;
+	char		*kid;
+	char		*pem;
+	struct xv_eckey	*key;	/* parsed lazily by xv_keys_verifier */
 } pubs[PUBCACHE];
 static size_t	npubs;
 
@@ -33,11 +34,13 @@ xv_keys_cache_put(const char *kid, const char *pem)
 	if (npubs == PUBCACHE) {
 		free(pubs[0].kid);
 		free(pubs[0].pem);
+		xv_eckey_free(pubs[0].key);
 		memmove(pubs, pubs + 1, sizeof(pubs[0]) * (PUBCACHE - 1));
 		npubs--;
 	}
 	pubs[npubs].kid = strdup(kid);
 	pubs[npubs].pem = strdup(pem);
+	pubs[npubs].key = NULL;
 	npubs++;
 }
 
@@ -67,6 +70,22 @@ xv_keys_public(const char *kid)
 	xv_keys_cache_put(kid, PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return pubs[npubs - 1].pem;
+}
+
+const struct xv_eckey *
+xv_keys_verifier(const char *kid)
+{
+	size_t i;
+
+	if (xv_keys_public(kid) == NULL)
+		return NULL;
+	for (i = 0; i < npubs; i++)
+		if (strcmp(pubs[i].kid, kid) == 0) {
+			if (pubs[i].key == NULL)
+				pubs[i].key = xv_eckey_from_public_pem(pubs[i].pem);
+			return pubs[i].key;
+		}
+	return NULL;
 }
 
 /* The current signing key (borrowed) and its kid (borrowed). */

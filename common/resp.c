@@ -156,3 +156,27 @@ xv_resp_problem(struct xv_req *req, enum xv_err e)
 	}
 	json_decref(p);
 }
+
+/*
+ * Answers an RFC 6749 section 5.2 error for e.  The machine code is the
+ * one recorded by xv_fail_code, else invalid_request for client errors;
+ * a 401 is invalid_client with a Basic challenge (RFC 6749 5.2).
+ */
+void
+xv_resp_oauth_error(struct xv_req *req, enum xv_err e)
+{
+	const char	*code = req->err_code;
+	int		 st = xv_err_status(e);
+	json_t		*o;
+
+	if (code == NULL)
+		code = st == 401 ? "invalid_client" : st >= 500 ?
+		    (st == 503 ? "temporarily_unavailable" : "server_error") :
+		    "invalid_request";
+	if (st == 401)
+		xv_resp_header(req, "WWW-Authenticate", "Basic realm=\"xavyo\"");
+	o = json_pack("{s:s, s:s}", "error", code, "error_description",
+	    req->err_detail[0] ? req->err_detail : xv_err_title(e));
+	xv_resp_json(req, st, o);
+	xv_resp_header(req, "Pragma", "no-cache");
+}

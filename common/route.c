@@ -252,7 +252,9 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 		return rc;
 	if ((rc = xv_auth_check(req, r->flags)) != XV_OK)
 		return rc;
-	if (!(r->flags & XV_NO_TXN)) {
+	if (r->flags & XV_NO_TXN)
+		xv_db_ensure();	/* the handler sees 503s if this failed */
+	else {
 		if ((rc = xv_db_begin()) != XV_OK)
 			return xv_fail(req, rc, NULL, "database unavailable");
 		txn = 1;
@@ -291,8 +293,10 @@ static void
 handle(const struct xv_program *prog, FCGX_Request *fr)
 {
 	struct xv_req	 req;
-	unsigned	 allowed;
+	unsigned	 allowed, flags = 0;
 	int		 i;
+	size_t		 k;
+	const char	*p[XV_PARAMS_MAX];
 	enum xv_err	 rc;
 
 	req_init(&req, fr);
@@ -305,12 +309,24 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 	if (i == -1)
 		rc = xv_fail(&req, XV_E_NOT_FOUND, NULL, "no such resource");
 	else if (i == -2) {
+		/* The error style of the resource, whatever the method. */
+		for (k = 0; k < prog->nroutes; k++)
+			if (xv_route_match(prog->routes + k, 1, req.path,
+			    prog->routes[k].methods, p, &flags) >= 0) {
+				flags = prog->routes[k].flags;
+				break;
+			}
 		allow_header(&req, allowed);
 		rc = xv_fail(&req, XV_E_METHOD, NULL, "%s is not allowed here",
 		    req.method_str);
-	} else
+	} else {
+		flags = prog->routes[i].flags;
 		rc = dispatch(&prog->routes[i], &req);
-	if (!req.answered)
+	}
+	if (!req.answered && (flags & XV_OAUTH_ERR))
+		xv_resp_oauth_error(&req, rc == XV_OK || rc == XV_DONE ?
+		    XV_E_INTERNAL : rc);
+	else if (!req.answered)
 		xv_resp_problem(&req, rc == XV_OK || rc == XV_DONE ?
 		    XV_E_INTERNAL : rc);
 done:

@@ -59,6 +59,7 @@ xv_tenant_enter(struct xv_req *req, int sys)
 	}
 	suspended = strcmp(PQgetvalue(r, 0, 0), "suspended") == 0;
 	after = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	req->tenant_after = after;
 	PQclear(r);
 	if (suspended && !sys)
 		return xv_fail(req, XV_E_SUSPENDED, NULL,

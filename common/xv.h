@@ -116,6 +116,7 @@ PGresult	*xv_db_run(int stmt, int nparams, const char *const *params,
 		    enum xv_err *err);
 PGresult	*xv_db_lib(int libstmt, int nparams,
 		    const char *const *params, enum xv_err *err);
+enum xv_err	 xv_db_ensure(void);	/* reconnect if lost; 503 if not */
 enum xv_err	 xv_db_begin(void);
 enum xv_err	 xv_db_commit(void);
 void		 xv_db_rollback(void);
@@ -144,6 +145,9 @@ struct xv_eckey	*xv_eckey_from_pem(const char *priv_pem);
 char		*xv_eckey_private_pem(const struct xv_eckey *);
 char		*xv_eckey_public_pem(const struct xv_eckey *);
 json_t		*xv_eckey_jwk(const char *public_pem, const char *kid);
+struct xv_eckey	*xv_eckey_from_public_pem(const char *pub_pem);
+int		 xv_eckey_verify(const struct xv_eckey *, const char *data,
+		    size_t len, const unsigned char *sig, size_t siglen);
 void		 xv_eckey_free(struct xv_eckey *);
 /*
  * Signs header.claims with ES256 and returns the compact JWS (caller
@@ -157,6 +161,8 @@ char	*xv_jws_sign(const struct xv_eckey *, json_t *header, json_t *claims);
 struct xv_eckey	*xv_keys_signer(char **kid);
 /* Public PEM for kid, cached per process (public keys never change). */
 const char	*xv_keys_public(const char *kid);
+/* The public key of kid, parsed and cached like its PEM (borrowed). */
+const struct xv_eckey *xv_keys_verifier(const char *kid);
 void		 xv_keys_cache_put(const char *kid, const char *pem);
 /* Generates a key, stores it sealed; returns kid (caller frees). */
 char		*xv_keys_create(enum xv_err *);
@@ -201,6 +207,7 @@ struct xv_req {
 	size_t		 body_len;
 	char		 request_id[65];
 	char		 tenant[XV_UUID_LEN + 1];	/* scoped tenant or "" */
+	long		 tenant_after;	/* tokens issued before: invalid */
 	const char	*params[XV_PARAMS_MAX];		/* {param} captures */
 	struct xv_principal who;
 	int		 authed;
@@ -242,6 +249,8 @@ enum xv_err	xv_fail(struct xv_req *, enum xv_err e, const char *field,
 enum xv_err	xv_fail_code(struct xv_req *, enum xv_err e, const char *code,
 		    const char *field, const char *detail);
 void		xv_resp_problem(struct xv_req *, enum xv_err);
+/* RFC 6749 section 5.2 error body {"error", "error_description"}. */
+void		xv_resp_oauth_error(struct xv_req *, enum xv_err);
 
 /* ---- strict JSON bodies (json.c) ---- */
 
@@ -287,6 +296,7 @@ void		xv_json_merge(json_t *dst, json_t *src);
 #define XV_TENANT_OPT	0x0400	/* optional (OAuth endpoints) */
 #define XV_NO_TXN	0x1000	/* handler manages the database itself */
 #define XV_FORM		0x2000	/* body is form-urlencoded, not JSON */
+#define XV_OAUTH_ERR	0x4000	/* failures as RFC 6749 errors, not problems */
 
 struct xv_route {
 	unsigned	 methods;
@@ -313,6 +323,12 @@ int	xv_main(const struct xv_program *, int argc, char *argv[]);
 /* ---- authentication (auth.c), tenant scoping (tenant.c) ---- */
 
 enum xv_err	xv_auth_bearer(struct xv_req *);
+/*
+ * Verifies a compact ES256 JWS against the platform's keys (by kid), its
+ * typ (JWT or at+jwt), iss and exp; returns its claims (caller decrefs)
+ * or NULL.  *typ, if not NULL, receives "at+jwt" or "JWT" (static).
+ */
+json_t		*xv_jwt_verify(const char *token, const char **typ);
 enum xv_err	xv_auth_jwt(struct xv_req *, const char *token,
 		    struct xv_principal *);
 enum xv_err	xv_auth_check(struct xv_req *, unsigned flags);

@@ -14,7 +14,7 @@ XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
  libpq-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
  postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
  python3-jwt python3-cryptography mandoc wrk iproute2"
-XV_PROGRAMS="tenants"
+XV_PROGRAMS="tenants oauth"
 XV_SYSTEM_TENANT=00000000-0000-0000-0000-000000000001
 
 xv_root() { [ "$(id -u)" = 0 ]; }

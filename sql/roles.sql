@@ -39,5 +39,8 @@ ALTER SCHEMA public OWNER TO xavyo_owner;
 REVOKE ALL ON DATABASE xavyo FROM PUBLIC;
 GRANT CONNECT ON DATABASE xavyo TO xavyo_owner, xavyo_tenants, xavyo_oauth,
     xavyo_apikeys, xavyo_auth, xavyo_invitations;
+-- xavyo_lookup may own functions in the schema (ALTER FUNCTION ... OWNER
+-- needs it); it cannot log in, so it cannot use this itself.
+GRANT CREATE ON SCHEMA public TO xavyo_lookup;
 GRANT USAGE ON SCHEMA public TO xavyo_lookup, xavyo_tenants, xavyo_oauth, xavyo_apikeys,
     xavyo_auth, xavyo_invitations;

@@ -1,0 +1,66 @@
+-- 0002-oauth.sql: OAuth 2.0 clients and token revocations (oauth.fcgi).
+--
+-- Client ids are unique across tenants, so the token, introspection and
+-- revocation endpoints can find a client's tenant from its id alone:
+-- xv_client_lookup, owned by the NOLOGIN role xavyo_lookup, does just
+-- that under a SELECT policy of its own.  Secrets are stored only as
+-- HMAC-SHA-256 digests (they are 256-bit random, so a fast keyed hash is
+-- as safe as a slow one and keeps the token endpoint fast).
+
+CREATE TABLE oauth_clients (
+	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	tenant_id	uuid NOT NULL REFERENCES tenants(id),
+	client_id	text NOT NULL UNIQUE,
+	name		text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+	client_type	text NOT NULL CHECK (client_type IN ('confidential','public')),
+	redirect_uris	text[] NOT NULL DEFAULT '{}',
+	grant_types	text[] NOT NULL,
+	scopes		text[] NOT NULL DEFAULT '{}',
+	secret_hash	text,
+	is_active	boolean NOT NULL DEFAULT true,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	updated_at	timestamptz NOT NULL DEFAULT now(),
+	CHECK ((client_type = 'confidential') = (secret_hash IS NOT NULL)),
+	CHECK (client_type = 'confidential'
+	    OR NOT ('client_credentials' = ANY (grant_types)))
+);
+CREATE INDEX oauth_clients_tenant ON oauth_clients (tenant_id, created_at);
+ALTER TABLE oauth_clients ENABLE ROW LEVEL SECURITY;
+ALTER TABLE oauth_clients FORCE ROW LEVEL SECURITY;
+CREATE POLICY oauth_clients_scope ON oauth_clients
+	USING (tenant_id = xv_tenant()) WITH CHECK (tenant_id = xv_tenant());
+CREATE POLICY oauth_clients_lookup ON oauth_clients FOR SELECT
+	TO xavyo_lookup USING (true);
+GRANT SELECT ON oauth_clients TO xavyo_lookup;
+
+-- What client authentication needs, before the tenant is known.
+CREATE FUNCTION xv_client_lookup(p_client_id text)
+RETURNS TABLE (id uuid, tenant_id uuid, client_type text, grant_types text[],
+    scopes text[], secret_hash text, is_active boolean)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+	SELECT c.id, c.tenant_id, c.client_type, c.grant_types, c.scopes,
+	    c.secret_hash, c.is_active
+	  FROM oauth_clients c WHERE c.client_id = p_client_id
+$$;
+ALTER FUNCTION xv_client_lookup(text) OWNER TO xavyo_lookup;
+REVOKE ALL ON FUNCTION xv_client_lookup(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xv_client_lookup(text) TO xavyo_oauth;
+
+-- Revoked access tokens, by jti, kept until the token would have expired
+-- anyway; oauth.fcgi purges expired rows as it revokes (no cron needed:
+-- an expired token is refused by its exp claim whether or not its row is
+-- still here).
+CREATE TABLE oauth_revocations (
+	jti		text PRIMARY KEY,
+	tenant_id	uuid NOT NULL REFERENCES tenants(id),
+	expires_at	timestamptz NOT NULL,
+	revoked_at	timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX oauth_revocations_expiry ON oauth_revocations (tenant_id, expires_at);
+ALTER TABLE oauth_revocations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE oauth_revocations FORCE ROW LEVEL SECURITY;
+CREATE POLICY oauth_revocations_scope ON oauth_revocations
+	USING (tenant_id = xv_tenant()) WITH CHECK (tenant_id = xv_tenant());
+
+GRANT SELECT, INSERT, UPDATE ON oauth_clients TO xavyo_oauth;
+GRANT SELECT, INSERT, DELETE ON oauth_revocations TO xavyo_oauth;
