@@ -44,8 +44,8 @@ enum stmt {
 
 static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_CLIENT_LOOKUP] = { "client_lookup", 1,
-	    "SELECT id, tenant_id, client_type, array_to_json(grant_types), "
-	    "array_to_json(scopes), secret_hash, is_active "
+	    "SELECT id, tenant_id, client_type, grant_types, scopes, secret_hash, "
+	    "is_active, tenant_status, tokens_valid_after "
 	    "FROM xv_client_lookup($1)" },
 	[ST_CLIENT_INSERT] = { "client_insert", 8,
 	    "INSERT INTO oauth_clients (tenant_id, client_id, name, client_type, "
@@ -75,9 +75,8 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "UPDATE oauth_clients SET secret_hash = $3, updated_at = now() "
 	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " CLIENT_COLS },
 	[ST_TOKEN_STATE] = { "token_state", 3,
-	    "SELECT (SELECT is_active FROM oauth_clients WHERE client_id = $1 "
-	    "AND tenant_id = $2::uuid), EXISTS (SELECT 1 FROM oauth_revocations "
-	    "WHERE jti = $3 AND tenant_id = $2::uuid)" },
+	    "SELECT tenant_status, tokens_valid_after, client_active, revoked "
+	    "FROM xv_token_state($1::uuid, $2, $3)" },
 	[ST_REVOKE] = { "revoke", 3,
 	    "INSERT INTO oauth_revocations (jti, tenant_id, expires_at) "
 	    "VALUES ($1, $2::uuid, to_timestamp($3::bigint)) "
@@ -541,6 +540,8 @@ struct client {
 	char	 client_id[64];
 	char	 tenant[XV_UUID_LEN + 1];
 	int	 active;
+	int	 suspended;		/* its tenant is */
+	long	 valid_after;		/* its tenant's tokens issued before */
 	json_t	*grants;
 	json_t	*scopes;
 };
@@ -691,6 +692,8 @@ client_authenticate(struct xv_req *req, const char *form, struct client *c)
 	c->grants = json_loads(PQgetvalue(r, 0, 3), 0, NULL);
 	c->scopes = json_loads(PQgetvalue(r, 0, 4), 0, NULL);
 	c->active = PQgetvalue(r, 0, 6)[0] == 't';
+	c->suspended = strcmp(PQgetvalue(r, 0, 7), "active") != 0;
+	c->valid_after = strtol(PQgetvalue(r, 0, 8), NULL, 10);
 	th = xv_req_header(req, "HTTP_X_TENANT_ID");
 	if (th != NULL && !xv_valid_uuid(th))
 		rc = oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
@@ -798,10 +801,9 @@ oauth_token(struct xv_req *req)
 	}
 	if ((rc = client_authenticate(req, form, &c)) != XV_OK)
 		goto out;
-	if (!c.active || (rc = xv_tenant_enter(req, 0)) != XV_OK) {
-		rc = oauth_err(req, rc == XV_E_UNAVAILABLE ? rc :
-		    XV_E_UNAUTHORIZED, rc == XV_E_UNAVAILABLE ?
-		    "temporarily_unavailable" : "invalid_client",
+	/* The lookup read the tenant's state: no second round trip. */
+	if (!c.active || c.suspended) {
+		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
 		    "client authentication failed");
 		goto out;
 	}
@@ -838,7 +840,9 @@ out:
 /*
  * The verified claims of token if it is an active token of the caller's
  * tenant: signature, expiry, tenant, not issued before a suspension, not
- * revoked, its client still active.  NULL otherwise.
+ * revoked, its client still active.  NULL otherwise.  One statement
+ * (xv_token_state) reads the tenant, client and revocation in the
+ * tenant's RLS scope.
  */
 static json_t *
 token_active(struct xv_req *req, const char *token)
@@ -853,19 +857,20 @@ token_active(struct xv_req *req, const char *token)
 	if ((cl = xv_jwt_verify(token, NULL)) == NULL)
 		return NULL;
 	if (json_unpack(cl, "{s:s, s:s, s:I}", "tid", &tid, "jti", &jti,
-	    "iat", &iat) != 0 || strcasecmp(tid, req->tenant) != 0 ||
-	    iat < req->tenant_after)
+	    "iat", &iat) != 0 || strcasecmp(tid, req->tenant) != 0)
 		goto out;
 	cid = json_string_value(json_object_get(cl, "client_id"));
-	p[0] = cid;
-	p[1] = req->tenant;
+	p[0] = req->tenant;
+	p[1] = cid;
 	p[2] = jti;
 	if ((r = xv_db_run(ST_TOKEN_STATE, 3, p, &e)) == NULL ||
 	    PQntuples(r) != 1)
 		goto out;
-	if (PQgetvalue(r, 0, 1)[0] == 't')
+	if (strcmp(PQgetvalue(r, 0, 0), "active") != 0 ||
+	    iat < strtol(PQgetvalue(r, 0, 1), NULL, 10) ||
+	    PQgetvalue(r, 0, 3)[0] == 't')
 		goto out;
-	if (cid != NULL && (PQgetisnull(r, 0, 0) || PQgetvalue(r, 0, 0)[0] != 't'))
+	if (cid != NULL && (PQgetisnull(r, 0, 2) || PQgetvalue(r, 0, 2)[0] != 't'))
 		goto out;
 	ok = 1;
 out:
@@ -878,18 +883,18 @@ out:
 }
 
 /*
- * Authenticates the caller and opens its tenant's transaction; a
- * suspended tenant sets *suspended instead of failing.
+ * Authenticates the caller and reads the token parameter.  The caller's
+ * tenant being suspended is not an error here: introspection answers
+ * {"active": false} then, revocation invalid_client.
  */
 static enum xv_err
-oauth_enter(struct xv_req *req, const char *form, struct client *c,
-    char **token, int *suspended)
+oauth_caller(struct xv_req *req, const char *form, struct client *c,
+    char **token)
 {
 	static const char *const params[] = { "token", "token_type_hint",
 	    "client_id", "client_secret", NULL };
 	enum xv_err rc;
 
-	*suspended = 0;
 	*token = NULL;
 	if ((rc = no_repeats(req, form, params)) != XV_OK ||
 	    (rc = client_authenticate(req, form, c)) != XV_OK)
@@ -901,19 +906,7 @@ oauth_enter(struct xv_req *req, const char *form, struct client *c,
 	    **token == '\0')
 		return oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
 		    "token is required");
-	if ((rc = xv_db_begin()) != XV_OK)
-		return oauth_err(req, rc, "temporarily_unavailable",
-		    "database unavailable");
-	rc = xv_tenant_enter(req, 0);
-	if (rc == XV_E_SUSPENDED) {
-		*suspended = 1;
-		rc = XV_OK;
-	} else if (rc == XV_E_TENANT_NOT_FOUND)
-		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
-		    "client authentication failed");
-	else if (rc != XV_OK)
-		rc = oauth_err(req, rc, NULL, "cannot scope the request");
-	return rc;
+	return XV_OK;
 }
 
 static enum xv_err
@@ -923,15 +916,14 @@ oauth_introspect(struct xv_req *req)
 	struct client	 c;
 	char		*token = NULL;
 	json_t		*cl = NULL, *out = NULL, *v;
-	int		 suspended;
 	enum xv_err	 rc;
 	static const char *const copy[] = { "sub", "client_id", "scope", "iss",
 	    "tid", "exp", "iat", "jti", "aud", NULL };
 	const char *const *k;
 
-	if ((rc = oauth_enter(req, form, &c, &token, &suspended)) != XV_OK)
+	if ((rc = oauth_caller(req, form, &c, &token)) != XV_OK)
 		goto out;
-	if (!suspended)
+	if (!c.suspended)
 		cl = token_active(req, token);
 	out = json_pack("{s:b}", "active", cl != NULL);
 	for (k = copy; cl != NULL && *k != NULL; k++)
@@ -942,7 +934,6 @@ oauth_introspect(struct xv_req *req)
 	rc = xv_resp_json(req, 200, out);
 	xv_resp_header(req, "Pragma", "no-cache");
 out:
-	xv_db_rollback();
 	if (token != NULL) {
 		OPENSSL_cleanse(token, strlen(token));
 		free(token);
@@ -962,12 +953,11 @@ oauth_revoke(struct xv_req *req)
 	json_t		*cl = NULL;
 	json_int_t	 e;
 	PGresult	*r = NULL;
-	int		 suspended;
 	enum xv_err	 rc;
 
-	if ((rc = oauth_enter(req, form, &c, &token, &suspended)) != XV_OK)
+	if ((rc = oauth_caller(req, form, &c, &token)) != XV_OK)
 		goto out;
-	if (suspended) {
+	if (c.suspended) {
 		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
 		    "client authentication failed");
 		goto out;
@@ -985,6 +975,13 @@ oauth_revoke(struct xv_req *req)
 		goto out;
 	}
 	snprintf(exp, sizeof(exp), "%lld", (long long)e);
+	if ((rc = xv_db_begin()) != XV_OK ||
+	    (rc = xv_tenant_enter(req, 0)) != XV_OK) {
+		rc = oauth_err(req, rc == XV_E_UNAVAILABLE ? rc : XV_E_UNAUTHORIZED,
+		    rc == XV_E_UNAVAILABLE ? "temporarily_unavailable" :
+		    "invalid_client", "cannot revoke now");
+		goto out;
+	}
 	p[0] = jti;
 	p[1] = req->tenant;
 	p[2] = exp;

@@ -100,9 +100,8 @@ env_lookup(const char *key)
 	return getenv(envbuf);
 }
 
-/* Returns the value (borrowed, valid for the process) or def. */
-const char *
-xv_conf_get(const char *key, const char *def)
+static const char *
+resolve(const char *key)
 {
 	char		 pk[160];
 	const char	*v;
@@ -112,7 +111,33 @@ xv_conf_get(const char *key, const char *def)
 		return v;
 	if ((v = lookup(pk)) != NULL || (v = lookup(key)) != NULL)
 		return v;
-	return def;
+	return NULL;
+}
+
+/*
+ * Returns the value (borrowed, valid for the process) or def.  Values
+ * do not change once loaded, so each key is resolved once and then
+ * served from a small memo: request paths read several keys per request.
+ */
+const char *
+xv_conf_get(const char *key, const char *def)
+{
+	static struct {
+		const char	*key;
+		const char	*val;
+	} memo[64];
+	static size_t	 nmemo;
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < nmemo; i++)
+		if (strcmp(memo[i].key, key) == 0)
+			return memo[i].val ? memo[i].val : def;
+	v = resolve(key);
+	if (nmemo < sizeof(memo) / sizeof(memo[0]) &&
+	    (memo[nmemo].key = strdup(key)) != NULL)
+		memo[nmemo++].val = v;
+	return v ? v : def;
 }
 
 long

@@ -33,15 +33,25 @@ CREATE POLICY oauth_clients_lookup ON oauth_clients FOR SELECT
 	TO xavyo_lookup USING (true);
 GRANT SELECT ON oauth_clients TO xavyo_lookup;
 
--- What client authentication needs, before the tenant is known.
+-- What client authentication needs, before the tenant is known: the
+-- client and the state of its tenant (so that the token endpoint, which
+-- writes nothing, answers in one round trip).  plpgsql, so that each
+-- session plans it once.
+CREATE POLICY tenants_lookup ON tenants FOR SELECT TO xavyo_lookup USING (true);
+GRANT SELECT ON tenants TO xavyo_lookup;
 CREATE FUNCTION xv_client_lookup(p_client_id text)
-RETURNS TABLE (id uuid, tenant_id uuid, client_type text, grant_types text[],
-    scopes text[], secret_hash text, is_active boolean)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-	SELECT c.id, c.tenant_id, c.client_type, c.grant_types, c.scopes,
-	    c.secret_hash, c.is_active
-	  FROM oauth_clients c WHERE c.client_id = p_client_id
-$$;
+RETURNS TABLE (id uuid, tenant_id uuid, client_type text, grant_types text,
+    scopes text, secret_hash text, is_active boolean, tenant_status text,
+    tokens_valid_after bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+	RETURN QUERY SELECT c.id, c.tenant_id, c.client_type,
+	    array_to_json(c.grant_types)::text, array_to_json(c.scopes)::text,
+	    c.secret_hash, c.is_active, t.status,
+	    coalesce(extract(epoch FROM t.tokens_valid_after), 0)::bigint
+	  FROM oauth_clients c JOIN tenants t ON t.id = c.tenant_id
+	 WHERE c.client_id = p_client_id;
+END $$;
 ALTER FUNCTION xv_client_lookup(text) OWNER TO xavyo_lookup;
 REVOKE ALL ON FUNCTION xv_client_lookup(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xv_client_lookup(text) TO xavyo_oauth;
@@ -61,6 +71,25 @@ ALTER TABLE oauth_revocations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE oauth_revocations FORCE ROW LEVEL SECURITY;
 CREATE POLICY oauth_revocations_scope ON oauth_revocations
 	USING (tenant_id = xv_tenant()) WITH CHECK (tenant_id = xv_tenant());
+
+-- What introspection needs about a token, in the token's tenant scope
+-- (set here, transaction-local, as xv_enter does; RLS applies: this runs
+-- as the caller): the tenant's state, whether the token's client is
+-- still active and whether the token was revoked.
+CREATE FUNCTION xv_token_state(p_tenant uuid, p_client_id text, p_jti text)
+RETURNS TABLE (tenant_status text, tokens_valid_after bigint,
+    client_active boolean, revoked boolean)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+	PERFORM set_config('app.tenant_id', p_tenant::text, true);
+	RETURN QUERY SELECT t.status,
+	    coalesce(extract(epoch FROM t.tokens_valid_after), 0)::bigint,
+	    (SELECT c.is_active FROM oauth_clients c
+	      WHERE c.client_id = p_client_id AND c.tenant_id = p_tenant),
+	    EXISTS (SELECT 1 FROM oauth_revocations r
+	      WHERE r.jti = p_jti AND r.tenant_id = p_tenant)
+	  FROM tenants t WHERE t.id = p_tenant;
+END $$;
 
 GRANT SELECT, INSERT, UPDATE ON oauth_clients TO xavyo_oauth;
 GRANT SELECT, INSERT, DELETE ON oauth_revocations TO xavyo_oauth;
