@@ -354,8 +354,8 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
-	if (!xv_valid_uuid(tenant) || ttl < 1 ||
-	    ttl > xv_conf_int("token_max_ttl", 3600)) {
+	if (strcmp(cmd, "token") == 0 && (!xv_valid_uuid(tenant) || ttl < 1 ||
+	    ttl > xv_conf_int("token_max_ttl", 3600))) {
 		fprintf(stderr, "xavyoctl: bad tenant or lifetime (1..%ld s)\n",
 		    xv_conf_int("token_max_ttl", 3600));
 		return 2;
@@ -372,7 +372,9 @@ main(int argc, char *argv[])
 		return cmd_bootstrap(email);
 	if (strcmp(cmd, "token") == 0)
 		return cmd_token(tenant, roles, sub, ttl);
-	if (strcmp(cmd, "keys") == 0 && optind < argc)
+	if (strcmp(cmd, "keys") == 0 && optind < argc &&
+	    (strcmp(argv[optind], "rotate") == 0 ||
+	    strcmp(argv[optind], "list") == 0))
 		return cmd_keys(argv[optind]);
 	usage();
 	return 2;

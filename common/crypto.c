@@ -218,6 +218,8 @@ out:
 	EVP_CIPHER_CTX_free(c);
 	free(raw);
 	if (!ok) {
+		if (pt != NULL)
+			OPENSSL_cleanse(pt, n - 28);
 		free(pt);
 		return NULL;
 	}

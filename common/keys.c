@@ -20,6 +20,7 @@ static struct {
 	char		*kid;
 	char		*pem;
 	struct xv_eckey	*key;	/* parsed lazily by xv_keys_verifier */
+	time_t		 at;	/* when read: re-checked after key_refresh */
 } pubs[PUBCACHE];
 static size_t	npubs;
 
@@ -27,20 +28,26 @@ static struct xv_eckey	*signer;
 static char		*signer_kid;
 static time_t		 signer_at;
 
+static void
+cache_drop(size_t i)
+{
+	free(pubs[i].kid);
+	free(pubs[i].pem);
+	xv_eckey_free(pubs[i].key);
+	memmove(pubs + i, pubs + i + 1, sizeof(pubs[0]) * (npubs - i - 1));
+	npubs--;
+}
+
 /* Adds kid's public PEM to the cache (also for unit tests without a database). */
 void
 xv_keys_cache_put(const char *kid, const char *pem)
 {
-	if (npubs == PUBCACHE) {
-		free(pubs[0].kid);
-		free(pubs[0].pem);
-		xv_eckey_free(pubs[0].key);
-		memmove(pubs, pubs + 1, sizeof(pubs[0]) * (PUBCACHE - 1));
-		npubs--;
-	}
+	if (npubs == PUBCACHE)
+		cache_drop(0);
 	pubs[npubs].kid = strdup(kid);
 	pubs[npubs].pem = strdup(pem);
 	pubs[npubs].key = NULL;
+	pubs[npubs].at = time(NULL);
 	npubs++;
 }
 
@@ -54,9 +61,15 @@ xv_keys_public(const char *kid)
 	const char	*p[2];
 	size_t		 i;
 
-	for (i = 0; i < npubs; i++)
-		if (strcmp(pubs[i].kid, kid) == 0)
+	for (i = 0; i < npubs; i++) {
+		if (strcmp(pubs[i].kid, kid) != 0)
+			continue;
+		/* Re-read now and then: a retired key stops verifying. */
+		if (time(NULL) - pubs[i].at < xv_conf_int("key_refresh", 30))
 			return pubs[i].pem;
+		cache_drop(i);
+		break;
+	}
 	snprintf(grace, sizeof(grace), "%ld",
 	    xv_conf_int("token_max_ttl", 3600));
 	p[0] = kid;

@@ -192,7 +192,7 @@ parse_nat(const char *s, long max, long *out)
 	char	*end;
 	long	 n;
 
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+	if (s == NULL || !isdigit((unsigned char)*s))
 		return -1;
 	n = strtol(s, &end, 10);
 	if (*end != '\0' || n < 0 || n > max)

@@ -267,7 +267,9 @@ out:
 	if (txn) {
 		if ((rc == XV_OK || rc == XV_DONE) && req->status < 400) {
 			if ((rc = xv_db_commit()) != XV_OK) {
+				/* Nothing the handler said holds: drop it all. */
 				req->answered = 0;
+				req->headers.len = 0;
 				rc = xv_fail(req, rc, NULL, "cannot commit");
 			}
 		} else
@@ -304,8 +306,9 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 		health(&req);
 		goto done;
 	}
-	i = xv_route_match(prog->routes, prog->nroutes, req.path, req.method,
-	    req.params, &allowed);
+	/* HEAD is GET without the body (req_write leaves it out). */
+	i = xv_route_match(prog->routes, prog->nroutes, req.path,
+	    req.method == XV_HEAD ? XV_GET : req.method, req.params, &allowed);
 	if (i == -1)
 		rc = xv_fail(&req, XV_E_NOT_FOUND, NULL, "no such resource");
 	else if (i == -2) {

@@ -4,6 +4,7 @@
  * transaction to it (app.tenant_id, which every RLS policy reads) and is
  * the one shared check that refuses an unknown or suspended tenant.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 enum xv_err
 xv_tenant_header(struct xv_req *req, unsigned flags)
 {
-	const char *h = xv_req_header(req, "HTTP_X_TENANT_ID");
+	const char	*h = xv_req_header(req, "HTTP_X_TENANT_ID");
+	size_t		 i;
 
 	req->tenant[0] = '\0';
 	if (flags & XV_TENANT_SYS) {
@@ -36,7 +38,10 @@ xv_tenant_header(struct xv_req *req, unsigned flags)
 	if (!xv_valid_uuid(h))
 		return xv_fail(req, XV_E_TENANT_INVALID, NULL,
 		    "X-Tenant-ID must be a UUID");
-	snprintf(req->tenant, sizeof(req->tenant), "%s", h);
+	/* Canonical lower case, as PostgreSQL prints uuids and tokens carry them. */
+	for (i = 0; i < XV_UUID_LEN; i++)
+		req->tenant[i] = tolower((unsigned char)h[i]);
+	req->tenant[XV_UUID_LEN] = '\0';
 	return XV_OK;
 }
 

@@ -87,27 +87,40 @@ xv_valid_email(const char *s)
 	for (i = 0; s + i < at; i++)
 		if ((unsigned char)s[i] <= ' ' || s[i] == '"' || s[i] == '\\')
 			return 0;
-	for (i = 1; at[i] != '\0'; i++)
+	for (i = 1; at[i] != '\0'; i++) {
+		if (at[i] == '.' && (i == 1 || at[i - 1] == '.' ||
+		    at[i + 1] == '\0'))
+			return 0;
 		if (!isalnum((unsigned char)at[i]) && at[i] != '.' &&
 		    at[i] != '-')
 			return 0;
+	}
 	return strchr(at + 1, '.') != NULL;
 }
 
-/* RFC 3339 date-time; stores the UTC time in *t when t is not NULL. */
+/*
+ * RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), years
+ * 1900..9999, no leap second); stores the UTC time in *t when t is not
+ * NULL.  strptime alone accepts one-digit and space-padded fields and
+ * 31 days in every month, hence the shape and round-trip checks.
+ */
 int
 xv_valid_rfc3339(const char *s, time_t *t)
 {
-	struct tm	 tm;
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	struct tm	 tm, norm;
 	const char	*p;
-	int		 off = 0, oh, om;
+	time_t		 u;
+	int		 i, off = 0, oh, om;
 
-	if (s == NULL)
+	if (s == NULL || strlen(s) < 20)
 		return 0;
+	for (i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) :
+		    s[i] != shape[i])
+			return 0;
 	memset(&tm, 0, sizeof(tm));
-	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return 0;
-	if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || strlen(s) < 20)
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) != s + 19)
 		return 0;
 	if (*p == '.') {
 		p++;
@@ -118,9 +131,13 @@ xv_valid_rfc3339(const char *s, time_t *t)
 	}
 	if (*p == 'Z' || *p == 'z')
 		p++;
-	else if ((*p == '+' || *p == '-') &&
-	    sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && p[3] == ':' &&
-	    oh < 24 && om < 60) {
+	else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && p[3] == ':' &&
+	    isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5])) {
+		oh = (p[1] - '0') * 10 + (p[2] - '0');
+		om = (p[4] - '0') * 10 + (p[5] - '0');
+		if (oh > 23 || om > 59)
+			return 0;
 		off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
 		p += 6;
 	} else
@@ -129,8 +146,13 @@ xv_valid_rfc3339(const char *s, time_t *t)
 		return 0;
 	if (tm.tm_year < 0 || tm.tm_year > 8099)
 		return 0;
+	norm = tm;
+	u = timegm(&norm);
+	if (norm.tm_mday != tm.tm_mday || norm.tm_mon != tm.tm_mon ||
+	    norm.tm_sec != tm.tm_sec)
+		return 0;
 	if (t != NULL)
-		*t = timegm(&tm) - off;
+		*t = u - off;
 	return 1;
 }
 
@@ -152,25 +174,34 @@ xv_valid_request_id(const char *s)
 	return 1;
 }
 
-/* Number of code points of valid UTF-8, or SIZE_MAX. */
+/*
+ * Number of code points of valid UTF-8 (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), or SIZE_MAX.
+ */
 size_t
 xv_utf8_len(const char *s)
 {
-	size_t n = 0;
+	static const uint32_t	 least[4] = { 0, 0x80, 0x800, 0x10000 };
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = 0;
 
-	while (*s != '\0') {
-		unsigned char c = *s;
-		int k = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ?
-		    2 : (c >> 3) == 30 ? 3 : -1;
+	while (*p != '\0') {
+		unsigned char	c = *p++;
+		int		k = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 :
+				    (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+		uint32_t	cp = k <= 0 ? c : c & (0x3f >> k);
+		int		len = k;
 
 		if (k < 0)
 			return SIZE_MAX;
-		s++;
 		while (k-- > 0) {
-			if (((unsigned char)*s >> 6) != 2)
+			if ((*p >> 6) != 2)
 				return SIZE_MAX;
-			s++;
+			cp = cp << 6 | (*p++ & 0x3f);
 		}
+		if (cp < least[len] || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return SIZE_MAX;
 		n++;
 	}
 	return n;

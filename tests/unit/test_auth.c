@@ -1,0 +1,411 @@
+/*
+ * test_auth.c: bearer JWT verification (auth.c xv_auth_jwt) with keys
+ * made by crypto.c.  A fresh P-256 key signs the tokens; its public PEM
+ * goes into the key cache (keys.c) under kid "unit-k1", so no database
+ * is needed except for an unknown kid, which must fail cleanly without
+ * a connection.  The issuer comes from XAVYO_ISSUER.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "xv.h"
+#include "test_unit.h"
+
+#define ISS	"https://idp.unit.test"
+#define KID	"unit-k1"
+#define T1	"3f2c5b1e-8a4d-4c6e-9b7a-1d2e3f4a5b6c"
+#define SYS	XV_SYSTEM_TENANT
+
+enum how {
+	SIGN,		/* ES256 with the cached key */
+	SIGN_OTHER,	/* ES256 with another key, same kid */
+	HS256_PEM,	/* HMAC with the public PEM as secret (alg confusion) */
+	UNSIGNED,	/* "header.claims." */
+	TAMPER,		/* claims replaced after signing */
+	STRIP_SIG,	/* signature segment removed */
+	SHORT_SIG	/* signature cut by three bytes */
+};
+
+static const struct jcase {
+	const char	*what;
+	const char	*alg, *typ, *kid;	/* header; NULL: absent */
+	const char	*iss, *sub, *tid;	/* claims; NULL: absent */
+	const char	*roles;			/* JSON text; NULL: absent */
+	long		 iat, exp;		/* seconds from now */
+	const char	*extra;			/* JSON merged into claims */
+	enum how	 how;
+	enum xv_err	 want;
+	int		 super_admin, admin;
+} cases[] = {
+	{ "a valid admin token", "ES256", "JWT", KID, ISS, "u1", T1,
+	    "[\"admin\"]", 0, 900, NULL, SIGN, XV_OK, 0, 1 },
+	{ "typ at+jwt (RFC 9068) is accepted", "ES256", "at+jwt", KID, ISS,
+	    "u1", T1, "[\"admin\"]", 0, 900, NULL, SIGN, XV_OK, 0, 1 },
+	{ "no typ is accepted", "ES256", NULL, KID, ISS, "u1", T1, "[]", 0,
+	    900, NULL, SIGN, XV_OK, 0, 0 },
+	{ "no roles: neither admin nor super admin", "ES256", "JWT", KID, ISS,
+	    "u1", T1, NULL, 0, 900, NULL, SIGN, XV_OK, 0, 0 },
+	{ "super_admin of the system tenant", "ES256", "JWT", KID, ISS, "root",
+	    SYS, "[\"super_admin\"]", 0, 900, NULL, SIGN, XV_OK, 1, 0 },
+	{ "super_admin claimed in another tenant is ignored", "ES256", "JWT",
+	    KID, ISS, "u1", T1, "[\"super_admin\"]", 0, 900, NULL, SIGN, XV_OK,
+	    0, 0 },
+	{ "admin and super_admin of the system tenant", "ES256", "JWT", KID,
+	    ISS, "root", SYS, "[\"admin\",\"super_admin\"]", 0, 900, NULL,
+	    SIGN, XV_OK, 1, 1 },
+	{ "roles that are not strings are skipped", "ES256", "JWT", KID, ISS,
+	    "u1", T1, "[1,null,\"admin\"]", 0, 900, NULL, SIGN, XV_OK, 0, 1 },
+	{ "iat within the clock skew", "ES256", "JWT", KID, ISS, "u1", T1,
+	    "[\"admin\"]", 30, 900, NULL, SIGN, XV_OK, 0, 1 },
+	/* refused */
+	{ "expired", "ES256", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", -1000,
+	    -10, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "exp equal to now", "ES256", "JWT", KID, ISS, "u1", T1, "[]", -100,
+	    0, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "issued in the future", "ES256", "JWT", KID, ISS, "u1", T1, "[]",
+	    3600, 7200, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "wrong issuer", "ES256", "JWT", KID, "https://evil.example", "u1", T1,
+	    "[\"admin\"]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "issuer with a trailing slash", "ES256", "JWT", KID, ISS "/", "u1",
+	    T1, "[]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "no issuer", "ES256", "JWT", KID, NULL, "u1", T1, "[]", 0, 900, NULL,
+	    SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "no sub", "ES256", "JWT", KID, ISS, NULL, T1, "[]", 0, 900, NULL,
+	    SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "tid not a UUID", "ES256", "JWT", KID, ISS, "u1", "acme", "[]", 0,
+	    900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "exp a string", "ES256", "JWT", KID, ISS, "u1", T1, "[]", 0, 900,
+	    "{\"exp\":\"tomorrow\"}", SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "typ other than JWT or at+jwt", "ES256", "JOSE+JSON", KID, ISS, "u1",
+	    T1, "[]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "tampered payload", "ES256", "JWT", KID, ISS, "u1", T1,
+	    "[\"admin\"]", 0, 900, NULL, TAMPER, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "signed by another key", "ES256", "JWT", KID, ISS, "u1", T1,
+	    "[\"admin\"]", 0, 900, NULL, SIGN_OTHER, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "no signature", "ES256", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", 0,
+	    900, NULL, STRIP_SIG, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "alg none, unsigned", "none", "JWT", KID, ISS, "u1", T1,
+	    "[\"admin\"]", 0, 900, NULL, UNSIGNED, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "alg none with a signature", "none", "JWT", KID, ISS, "u1", T1,
+	    "[\"admin\"]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "alg NONE", "NONE", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", 0, 900,
+	    NULL, UNSIGNED, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "alg HS256 keyed with the public PEM", "HS256", "JWT", KID, ISS,
+	    "u1", T1, "[\"admin\"]", 0, 900, NULL, HS256_PEM,
+	    XV_E_UNAUTHORIZED, 0, 0 },
+	{ "alg ES384", "ES384", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", 0,
+	    900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "alg RS256", "RS256", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", 0,
+	    900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "no kid", "ES256", "JWT", NULL, ISS, "u1", T1, "[\"admin\"]", 0, 900,
+	    NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "unknown kid (database lookup without a connection)", "ES256",
+	    "JWT", "unit-unknown", ISS, "u1", T1, "[\"admin\"]", 0, 900, NULL,
+	    SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "a short signature", "ES256", "JWT", KID, ISS, "u1", T1,
+	    "[\"admin\"]", 0, 900, NULL, SHORT_SIG, XV_E_UNAUTHORIZED, 0, 0 },
+	/* at+jwt tokens take another path (libcrypto, not libjwt) */
+	{ "at+jwt: typ in upper case", "ES256", "AT+JWT", KID, ISS, "c1", T1,
+	    NULL, 0, 900, NULL, SIGN, XV_OK, 0, 0 },
+	{ "at+jwt: super_admin of the system tenant", "ES256", "at+jwt", KID,
+	    ISS, "root", SYS, "[\"super_admin\"]", 0, 900, NULL, SIGN, XV_OK,
+	    1, 0 },
+	{ "at+jwt: expired", "ES256", "at+jwt", KID, ISS, "c1", T1, NULL,
+	    -1000, -10, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "at+jwt: wrong issuer", "ES256", "at+jwt", KID, "https://evil.example",
+	    "c1", T1, NULL, 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "at+jwt: tampered payload", "ES256", "at+jwt", KID, ISS, "c1", T1,
+	    "[\"admin\"]", 0, 900, NULL, TAMPER, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "at+jwt: signed by another key", "ES256", "at+jwt", KID, ISS, "c1",
+	    T1, NULL, 0, 900, NULL, SIGN_OTHER, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "at+jwt: a short signature", "ES256", "at+jwt", KID, ISS, "c1", T1,
+	    NULL, 0, 900, NULL, SHORT_SIG, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "at+jwt: no signature", "ES256", "at+jwt", KID, ISS, "c1", T1, NULL,
+	    0, 900, NULL, STRIP_SIG, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "at+jwt: alg none", "none", "at+jwt", KID, ISS, "c1", T1, NULL, 0,
+	    900, NULL, UNSIGNED, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "at+jwt: alg HS256 keyed with the public PEM", "HS256", "at+jwt",
+	    KID, ISS, "c1", T1, NULL, 0, 900, NULL, HS256_PEM,
+	    XV_E_UNAUTHORIZED, 0, 0 },
+	{ "at+jwt: unknown kid", "ES256", "at+jwt", "unit-unknown", ISS, "c1",
+	    T1, NULL, 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+};
+
+static char *
+b64_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT), *out;
+
+	if (s == NULL)
+		return NULL;
+	out = xv_b64url_encode((unsigned char *)s, strlen(s));
+	free(s);
+	return out;
+}
+
+static json_t *
+header_of(const struct jcase *c)
+{
+	json_t *h = json_object();
+
+	json_object_set_new(h, "alg", json_string(c->alg));
+	if (c->typ != NULL)
+		json_object_set_new(h, "typ", json_string(c->typ));
+	if (c->kid != NULL)
+		json_object_set_new(h, "kid", json_string(c->kid));
+	return h;
+}
+
+static json_t *
+claims_of(const struct jcase *c, int admin_to_super)
+{
+	json_t	*j = json_object();
+	time_t	 now = time(NULL);
+
+	if (c->iss != NULL)
+		json_object_set_new(j, "iss", json_string(c->iss));
+	if (c->sub != NULL)
+		json_object_set_new(j, "sub", json_string(c->sub));
+	json_object_set_new(j, "tid", json_string(admin_to_super ? SYS :
+	    c->tid));
+	json_object_set_new(j, "iat", json_integer(now + c->iat));
+	json_object_set_new(j, "exp", json_integer(now + c->exp));
+	if (admin_to_super)
+		json_object_set_new(j, "roles",
+		    json_pack("[s]", "super_admin"));
+	else if (c->roles != NULL)
+		json_object_set_new(j, "roles", json_loads(c->roles, 0, NULL));
+	if (c->extra != NULL) {
+		json_t *x = json_loads(c->extra, 0, NULL);
+
+		xv_json_merge(j, x);
+		json_decref(x);
+	}
+	return j;
+}
+
+/* Joins a.b and an HMAC-SHA256 signature keyed with key; caller frees. */
+static char *
+hs256(const char *h, const char *c, const char *key)
+{
+	unsigned char	 md[32];
+	unsigned int	 mdlen = 0;
+	struct xv_buf	 in = { 0 };
+	char		*sig, *out;
+
+	xv_buf_addf(&in, "%s.%s", h, c);
+	HMAC(EVP_sha256(), key, (int)strlen(key), (unsigned char *)in.p,
+	    in.len, md, &mdlen);
+	sig = xv_b64url_encode(md, mdlen);
+	xv_buf_addf(&in, ".%s", sig);
+	out = strdup(in.p);
+	free(sig);
+	xv_buf_free(&in);
+	return out;
+}
+
+/* The token of case c; caller frees. */
+static char *
+token_of(const struct jcase *c, struct xv_eckey *k, struct xv_eckey *k2,
+    const char *pem)
+{
+	json_t	*h = header_of(c), *cl = claims_of(c, 0), *cl2;
+	char	*tok = NULL, *hs = b64_json(h), *cs = b64_json(cl), *c2, *dot;
+
+	switch (c->how) {
+	case SIGN:
+		tok = xv_jws_sign(k, h, cl);
+		break;
+	case SIGN_OTHER:
+		tok = xv_jws_sign(k2, h, cl);
+		break;
+	case HS256_PEM:
+		tok = hs256(hs, cs, pem);
+		break;
+	case UNSIGNED:
+		if (asprintf(&tok, "%s.%s.", hs, cs) < 0)
+			tok = NULL;
+		break;
+	case TAMPER:
+		/* Signed as an admin of T1, presented as a super admin. */
+		cl2 = claims_of(c, 1);
+		c2 = b64_json(cl2);
+		tok = xv_jws_sign(k, h, cl);
+		if (tok != NULL && c2 != NULL) {
+			char *t2, *d1 = strchr(tok, '.');
+			char *d2 = strchr(d1 + 1, '.');
+
+			if (asprintf(&t2, "%.*s.%s%s", (int)(d1 - tok), tok,
+			    c2, d2) < 0)
+				t2 = NULL;
+			free(tok);
+			tok = t2;
+		}
+		free(c2);
+		json_decref(cl2);
+		break;
+	case STRIP_SIG:
+		tok = xv_jws_sign(k, h, cl);
+		if (tok != NULL && (dot = strrchr(tok, '.')) != NULL)
+			dot[1] = '\0';
+		break;
+	case SHORT_SIG:
+		tok = xv_jws_sign(k, h, cl);
+		if (tok != NULL && strlen(tok) > 4)
+			tok[strlen(tok) - 4] = '\0';
+		break;
+	}
+	free(hs);
+	free(cs);
+	json_decref(h);
+	json_decref(cl);
+	return tok;
+}
+
+static void
+test_jwt_cases(struct xv_eckey *k, struct xv_eckey *k2, const char *pem)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		const struct jcase	*c = &cases[i];
+		struct xv_req		 req;
+		struct xv_principal	 p;
+		char			*tok;
+		enum xv_err		 got;
+
+		t_begin("auth_jwt", "%s", c->what);
+		memset(&req, 0, sizeof(req));
+		memset(&p, 0, sizeof(p));
+		if ((tok = token_of(c, k, k2, pem)) == NULL) {
+			EXPECT(0, "cannot make the token");
+			continue;
+		}
+		got = xv_auth_jwt(&req, tok, &p);
+		EXPECT(got == c->want, "got %d (%s), want %d (%s)", got,
+		    xv_err_code(got), c->want, xv_err_code(c->want));
+		if (got == XV_OK && c->want == XV_OK) {
+			EXPECT(strcmp(p.sub, c->sub) == 0, "sub %s", p.sub);
+			EXPECT(strcmp(p.tid, c->tid) == 0, "tid %s", p.tid);
+			EXPECT(p.super_admin == c->super_admin,
+			    "super_admin %d, want %d", p.super_admin,
+			    c->super_admin);
+			EXPECT(p.admin == c->admin, "admin %d, want %d",
+			    p.admin, c->admin);
+			EXPECT(p.iat >= time(NULL) + c->iat - 5 &&
+			    p.iat <= time(NULL) + c->iat, "iat %ld", p.iat);
+			EXPECT(!p.is_key, "marked as an API key");
+		}
+		if (got != XV_OK)
+			EXPECT(req.err_detail[0] != '\0', "no detail recorded");
+		free(tok);
+	}
+}
+
+static void
+test_jwt_malformed(struct xv_eckey *k)
+{
+	static const char *const bad[] = {
+		"", ".", "..", "...", "abc", "a.b", "a.b.c", "a.b.c.d",
+		"eyJhbGciOiJFUzI1NiJ9..c", "WzFd.e30.c",
+		"!!!.e30.c",
+	};
+	const struct jcase *ok = &cases[0];
+	json_t	*h = header_of(ok), *cl = claims_of(ok, 0);
+	char	*good = xv_jws_sign(k, h, cl), *extra = NULL;
+	size_t	 i;
+
+	for (i = 0; i < NELEM(bad); i++) {
+		struct xv_req		req;
+		struct xv_principal	p;
+
+		t_begin("auth_jwt", "malformed %s", t_show(bad[i]));
+		memset(&req, 0, sizeof(req));
+		EXPECT(xv_auth_jwt(&req, bad[i], &p) == XV_E_UNAUTHORIZED,
+		    "not refused");
+	}
+	t_begin("auth_jwt", "a fourth segment is refused");
+	{
+		struct xv_req		req;
+		struct xv_principal	p;
+
+		memset(&req, 0, sizeof(req));
+		if (good == NULL || asprintf(&extra, "%s.e30", good) < 0)
+			extra = NULL;
+		EXPECT(extra != NULL && xv_auth_jwt(&req, extra, &p) ==
+		    XV_E_UNAUTHORIZED, "not refused");
+	}
+	free(extra);
+	free(good);
+	json_decref(h);
+	json_decref(cl);
+}
+
+/* xv_jwt_verify reports which kind of token it verified. */
+static void
+test_jwt_typ(struct xv_eckey *k)
+{
+	static const struct {
+		const char	*typ, *want;
+	} c[] = {
+		{ "JWT", "JWT" }, { NULL, "JWT" }, { "at+jwt", "at+jwt" },
+		{ "At+JWT", "at+jwt" },
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(c); i++) {
+		struct jcase	 jc = cases[0];
+		json_t		*h, *cl, *got;
+		const char	*typ = "unset";
+		char		*tok;
+
+		t_begin("jwt_verify", "typ %s", t_show(c[i].typ));
+		jc.typ = c[i].typ;
+		h = header_of(&jc);
+		cl = claims_of(&jc, 0);
+		tok = xv_jws_sign(k, h, cl);
+		got = tok ? xv_jwt_verify(tok, &typ) : NULL;
+		EXPECT(got != NULL && json_equal(got, cl),
+		    "claims not returned as signed");
+		EXPECT(t_streq(typ, c[i].want), "typ %s, want %s",
+		    t_show(typ), c[i].want);
+		json_decref(got);
+		json_decref(h);
+		json_decref(cl);
+		free(tok);
+	}
+}
+
+void
+test_auth(void)
+{
+	struct xv_eckey	*k, *k2;
+	char		*pem;
+
+	setenv("XAVYO_ISSUER", ISS, 1);
+	t_begin("auth_jwt", "set up: a key, its PEM in the cache, no database");
+	k = xv_eckey_generate();
+	k2 = xv_eckey_generate();
+	pem = k ? xv_eckey_public_pem(k) : NULL;
+	EXPECT(k != NULL && k2 != NULL && pem != NULL, "no key");
+	EXPECT(xv_db_conn() == NULL, "a database connection exists");
+	if (k == NULL || k2 == NULL || pem == NULL)
+		goto out;
+	xv_keys_cache_put(KID, pem);
+	EXPECT(t_streq(xv_keys_public(KID), pem), "the cache lost the key");
+	t_end();
+
+	test_jwt_cases(k, k2, pem);
+	test_jwt_malformed(k);
+	test_jwt_typ(k);
+out:
+	free(pem);
+	xv_eckey_free(k);
+	xv_eckey_free(k2);
+	unsetenv("XAVYO_ISSUER");
+}
