@@ -40,6 +40,8 @@ enum stmt {
 	"id, client_id, name, client_type, array_to_json(redirect_uris), " \
 	"array_to_json(grant_types), array_to_json(scopes), is_active, " \
 	"xv_ts(created_at), xv_ts(updated_at)"
+/* Deactivation voids every token issued up to the end of this second. */
+#define VOID_FROM_NOW	"date_trunc('second', now()) + interval '1 second'"
 #define JSON_ARRAY(n)	"ARRAY(SELECT json_array_elements_text($" #n "::json))"
 
 static const struct xv_stmt stmts[ST__MAX] = {
@@ -66,10 +68,13 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_CLIENT_UPDATE] = { "client_update", 7,
 	    "UPDATE oauth_clients SET name = $3, redirect_uris = " JSON_ARRAY(4)
 	    ", grant_types = " JSON_ARRAY(5) ", scopes = " JSON_ARRAY(6)
-	    ", is_active = $7::boolean, updated_at = now() "
+	    ", is_active = $7::boolean, updated_at = now(), "
+	    "tokens_valid_after = CASE WHEN is_active AND NOT $7::boolean "
+	    "THEN " VOID_FROM_NOW " ELSE tokens_valid_after END "
 	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " CLIENT_COLS },
 	[ST_CLIENT_DEACTIVATE] = { "client_deactivate", 2,
-	    "UPDATE oauth_clients SET is_active = false, updated_at = now() "
+	    "UPDATE oauth_clients SET is_active = false, updated_at = now(), "
+	    "tokens_valid_after = " VOID_FROM_NOW " "
 	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " CLIENT_COLS },
 	[ST_CLIENT_SECRET] = { "client_secret", 3,
 	    "UPDATE oauth_clients SET secret_hash = $3, updated_at = now() "
@@ -116,16 +121,26 @@ valid_scope_token(const char *s)
 	return i > 0;
 }
 
+/*
+ * A loopback host, an optional numeric port, then nothing, a path or a
+ * query: "localhost:80@evil.example" names evil.example, not localhost.
+ */
 static int
 loopback_host(const char *h)
 {
 	static const char *const hosts[] = { "127.0.0.1", "[::1]", "localhost" };
-	size_t i, n;
+	const char	*p;
+	size_t		 i, n;
 
 	for (i = 0; i < 3; i++) {
 		n = strlen(hosts[i]);
-		if (strncmp(h, hosts[i], n) == 0 &&
-		    (h[n] == '\0' || h[n] == ':' || h[n] == '/'))
+		if (strncmp(h, hosts[i], n) != 0)
+			continue;
+		p = h + n;
+		if (*p == ':')
+			for (p++; isdigit((unsigned char)*p); p++)
+				;
+		if (*p == '\0' || *p == '/' || *p == '?')
 			return 1;
 	}
 	return 0;
@@ -790,7 +805,6 @@ oauth_token(struct xv_req *req)
 	long		 ttl = xv_conf_int("access_token_ttl", 900);
 	enum xv_err	 rc;
 
-	xv_resp_header(req, "Pragma", "no-cache");
 	if ((rc = no_repeats(req, form, params)) != XV_OK)
 		goto out;
 	if (xv_form_get(form, "grant_type", &grant) == 0 || grant == NULL ||
@@ -827,6 +841,8 @@ oauth_token(struct xv_req *req)
 	rc = xv_resp_json(req, 200, json_pack("{s:s, s:s, s:I, s:s}",
 	    "access_token", tok, "token_type", "Bearer",
 	    "expires_in", (json_int_t)ttl, "scope", scope.p ? scope.p : ""));
+	/* Errors get theirs from xv_resp_oauth_error. */
+	xv_resp_header(req, "Pragma", "no-cache");
 out:
 	free(grant);
 	free(tok);
@@ -913,7 +929,7 @@ static enum xv_err
 oauth_introspect(struct xv_req *req)
 {
 	const char	*form = req->body ? req->body : "";
-	struct client	 c;
+	struct client	 c = { 0 };
 	char		*token = NULL;
 	json_t		*cl = NULL, *out = NULL, *v;
 	enum xv_err	 rc;
@@ -947,7 +963,7 @@ static enum xv_err
 oauth_revoke(struct xv_req *req)
 {
 	const char	*form = req->body ? req->body : "";
-	struct client	 c;
+	struct client	 c = { 0 };
 	char		*token = NULL, exp[24];
 	const char	*cid, *jti, *p[3];
 	json_t		*cl = NULL;

@@ -106,6 +106,11 @@ xv_b64url_decode(const char *s, size_t n, size_t *outlen)
 			out[o++] = (acc >> bits) & 0xff;
 		}
 	}
+	/* Canonical only: the unused low bits of the last character are 0. */
+	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+		free(out);
+		return NULL;
+	}
 	out[o] = '\0';
 	*outlen = o;
 	return out;

@@ -18,6 +18,9 @@ CREATE TABLE oauth_clients (
 	scopes		text[] NOT NULL DEFAULT '{}',
 	secret_hash	text,
 	is_active	boolean NOT NULL DEFAULT true,
+	-- Set on deactivation: tokens issued before it stay dead even if
+	-- the client is reactivated.
+	tokens_valid_after timestamptz,
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	updated_at	timestamptz NOT NULL DEFAULT now(),
 	CHECK ((client_type = 'confidential') = (secret_hash IS NOT NULL)),
@@ -29,15 +32,19 @@ ALTER TABLE oauth_clients ENABLE ROW LEVEL SECURITY;
 ALTER TABLE oauth_clients FORCE ROW LEVEL SECURITY;
 CREATE POLICY oauth_clients_scope ON oauth_clients
 	USING (tenant_id = xv_tenant()) WITH CHECK (tenant_id = xv_tenant());
+-- A policy for a role applies to its members too, and xavyo_owner is one:
+-- the check on current_user keeps this one, and tenants_lookup below, to
+-- the lookup function.
 CREATE POLICY oauth_clients_lookup ON oauth_clients FOR SELECT
-	TO xavyo_lookup USING (true);
+	TO xavyo_lookup USING (current_user = 'xavyo_lookup');
 GRANT SELECT ON oauth_clients TO xavyo_lookup;
 
 -- What client authentication needs, before the tenant is known: the
 -- client and the state of its tenant (so that the token endpoint, which
 -- writes nothing, answers in one round trip).  plpgsql, so that each
 -- session plans it once.
-CREATE POLICY tenants_lookup ON tenants FOR SELECT TO xavyo_lookup USING (true);
+CREATE POLICY tenants_lookup ON tenants FOR SELECT TO xavyo_lookup
+	USING (current_user = 'xavyo_lookup');
 GRANT SELECT ON tenants TO xavyo_lookup;
 CREATE FUNCTION xv_client_lookup(p_client_id text)
 RETURNS TABLE (id uuid, tenant_id uuid, client_type text, grant_types text,
@@ -75,7 +82,9 @@ CREATE POLICY oauth_revocations_scope ON oauth_revocations
 -- What introspection needs about a token, in the token's tenant scope
 -- (set here, transaction-local, as xv_enter does; RLS applies: this runs
 -- as the caller): the tenant's state, whether the token's client is
--- still active and whether the token was revoked.
+-- still active, the time before which its tokens are void (the later of
+-- the tenant's last suspension and the client's last deactivation), and
+-- whether the token was revoked.
 CREATE FUNCTION xv_token_state(p_tenant uuid, p_client_id text, p_jti text)
 RETURNS TABLE (tenant_status text, tokens_valid_after bigint,
     client_active boolean, revoked boolean)
@@ -83,12 +92,15 @@ LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
 	PERFORM set_config('app.tenant_id', p_tenant::text, true);
 	RETURN QUERY SELECT t.status,
-	    coalesce(extract(epoch FROM t.tokens_valid_after), 0)::bigint,
-	    (SELECT c.is_active FROM oauth_clients c
-	      WHERE c.client_id = p_client_id AND c.tenant_id = p_tenant),
+	    greatest(coalesce(extract(epoch FROM t.tokens_valid_after), 0),
+	        coalesce(extract(epoch FROM c.tokens_valid_after), 0))::bigint,
+	    c.is_active,
 	    EXISTS (SELECT 1 FROM oauth_revocations r
 	      WHERE r.jti = p_jti AND r.tenant_id = p_tenant)
-	  FROM tenants t WHERE t.id = p_tenant;
+	  FROM tenants t
+	  LEFT JOIN oauth_clients c
+	    ON c.client_id = p_client_id AND c.tenant_id = p_tenant
+	 WHERE t.id = p_tenant;
 END $$;
 
 GRANT SELECT, INSERT, UPDATE ON oauth_clients TO xavyo_oauth;

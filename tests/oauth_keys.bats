@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# oauth_keys.bats: the platform's signing keys (API.md section 4): who may
+# list and rotate them, and what rotation does: the new key signs, the old
+# one stays in the JWKS (for token_max_ttl after its retirement) so that
+# tokens it signed verify until they expire.  The processes re-read the
+# signing key every key_refresh seconds (30 by default), so one test
+# waits up to that long.
+load helpers
+load oauth_helpers
+
+setup_file() {
+	new_tenant okeys
+	new_client "$TENANT_ID" "$ADMIN_JWT"
+	SA=$(token)
+	export TENANT_ID ADMIN_JWT CLIENT_REC CLIENT_ID CLIENT_SECRET SA
+}
+
+keys() { api GET /admin/keys -H "Authorization: Bearer $SA"; }
+active_kid() { keys; jq -r '.keys[] | select(.status == "active") | .kid' <<<"$body"; }
+jwks_has() {
+	api GET /.well-known/jwks.json
+	jq -e --arg k "$1" 'any(.keys[]; .kid == $k)' <<<"$body" >/dev/null
+}
+
+@test "listing signing keys needs a super admin" {
+	api GET /admin/keys
+	problem_is 401 unauthorized
+	api GET /admin/keys -H "Authorization: Bearer $ADMIN_JWT"
+	problem_is 403 forbidden
+	api GET /admin/keys -H "Authorization: Bearer $ADMIN_JWT" -H "X-Tenant-ID: $TENANT_ID"
+	status_is 400
+	api GET /admin/keys -H "Authorization: Bearer $(token -t "$TENANT_ID" -r super_admin)"
+	problem_is 403 forbidden
+}
+
+@test "a super admin lists the signing keys, one active, without private parts" {
+	keys
+	status_is 200
+	jq_is '[.keys[] | select(.status == "active")] | length' 1
+	jq_is '[.keys[] | keys | sort | join(",")] | unique | join(";")' \
+	    "alg,created_at,kid,retired_at,status"
+	jq_is '[.keys[] | select(.alg != "ES256")] | length' 0
+	jq_is '[.keys[] | select((.status == "active") != (.retired_at == null))] | length' 0
+	api GET /admin/keys -H "Authorization: Bearer $SA" -H "X-Tenant-ID: $SYSTEM_TENANT_ID"
+	status_is 200
+}
+
+@test "rotating keys needs a super admin, and a refused rotation changes nothing" {
+	keys
+	before=$(jq -cS . <<<"$body")
+	api POST /admin/keys/rotate -H "Authorization: Bearer $ADMIN_JWT" -H 'Content-Length: 0'
+	problem_is 403 forbidden
+	api POST /admin/keys/rotate -H "Authorization: Bearer $ADMIN_JWT" \
+	    -H "X-Tenant-ID: $TENANT_ID" -H 'Content-Length: 0'
+	status_is 400
+	api POST /admin/keys/rotate -H 'Content-Length: 0'
+	problem_is 401 unauthorized
+	keys
+	[ "$(jq -cS . <<<"$body")" = "$before" ]
+}
+
+@test "after xavyoctl keys rotate the old key stays in the JWKS and its tokens stay active" {
+	get_token "$CLIENT_ID" "$CLIENT_SECRET"
+	old_tok=$ACCESS_TOKEN
+	old_kid=$(jwt_part "$old_tok" 1 | jq -r .kid)
+	new_kid=$("$XV_CTL" keys rotate)
+	[ -n "$new_kid" ]
+	[ "$new_kid" != "$old_kid" ]
+	[ "$(active_kid)" = "$new_kid" ]
+	keys
+	jq_is ".keys[] | select(.kid == \"$old_kid\") | .status" retired
+	jq_is ".keys[] | select(.kid == \"$old_kid\") | .retired_at | test(\"Z$\")" true
+	jwks_has "$old_kid"
+	jwks_has "$new_kid"
+	introspect "$CLIENT_ID" "$CLIENT_SECRET" "$old_tok"
+	active
+	jose_verify "$old_tok" "$(issuer)" >/dev/null
+}
+
+@test "a super admin's POST /admin/keys/rotate makes a new active key and audits it" {
+	prev=$(active_kid)
+	api POST /admin/keys/rotate -H "Authorization: Bearer $SA" -H 'Content-Length: 0'
+	status_is 200
+	kid=$(jq -r .active_kid <<<"$body")
+	[ -n "$kid" ]
+	[ "$kid" != "$prev" ]
+	jq_is '.keys[0].kid' "$kid"
+	jq_is ".keys[] | select(.kid == \"$prev\") | .status" retired
+	[ "$(active_kid)" = "$kid" ]
+	jwks_has "$kid"
+	jwks_has "$prev"
+	api GET "/admin/audit-logs?action=signing_key.rotated&limit=100" \
+	    -H "Authorization: Bearer $SA" -H "X-Tenant-ID: $SYSTEM_TENANT_ID"
+	status_is 200
+	jq_is "[.audit_logs[] | select(.resource_id == \"$kid\")] | length" 1
+}
+
+@test "within key_refresh seconds every process signs with the newest key" {
+	[ "$XV_SERVER" = lighttpd ] || skip "counts lighttpd's children"
+	oauth_procs
+	kid=$(active_kid)
+	get_token "$CLIENT_ID" "$CLIENT_SECRET"
+	earlier=$ACCESS_TOKEN
+	dir=$BATS_TEST_TMPDIR
+	done=0
+	since=()
+	# Until every process has signed with the new key since all tokens
+	# started carrying it.
+	for round in $(seq 1 45); do
+		mapfile -t r0 < <(proc_reads)
+		burst 12 "$dir" "$XV_URL/oauth/token" -u "$CLIENT_ID:$CLIENT_SECRET" \
+		    -d grant_type=client_credentials
+		kids=$(for i in $(seq 1 12); do
+			jwt_part "$(jq -r .access_token "$dir/$i")" 1 | jq -r .kid
+		done | sort -u)
+		if [ "$kids" = "$kid" ]; then
+			[ ${#since[@]} -gt 0 ] || since=("${r0[@]}")
+			if all_served "${since[@]}"; then done=1; break; fi
+		else
+			since=()
+		fi
+		sleep 1
+	done
+	[ "$done" = 1 ]
+	# The newest token verifies against the JWKS, and so do earlier ones.
+	t=$(jq -r .access_token "$dir/1")
+	jose_verify "$t" "$(issuer)" >/dev/null
+	jose_verify "$earlier" "$(issuer)" >/dev/null
+	introspect "$CLIENT_ID" "$CLIENT_SECRET" "$earlier"
+	active
+}
+
+@test "a key retired longer ago than token_max_ttl leaves the JWKS, a recent one stays" {
+	keys
+	old=$(jq -r '[.keys[] | select(.status == "retired")] | .[0].kid' <<<"$body")
+	older=$(jq -r '[.keys[] | select(.status == "retired")] | .[1].kid' <<<"$body")
+	[ "$old" != null ]
+	[ "$older" != null ]
+	jwks_has "$older"
+	# token_max_ttl is 3600 s by default.
+	super_psql "UPDATE signing_keys SET retired_at = now() - interval '3601 seconds' WHERE kid = '$older'"
+	! jwks_has "$older"
+	jwks_has "$old"
+	jwks_has "$(active_kid)"
+	keys
+	jq_is ".keys[] | select(.kid == \"$older\") | .status" retired
+}
