@@ -95,6 +95,7 @@ xv_jwt_verify(const char *tok, const char **typp)
 	json_int_t	 exp;
 	int		 ok = 0;
 
+	xv_keys_unavailable_reset();
 	if ((d1 = strchr(tok, '.')) == NULL || (d2 = strchr(d1 + 1, '.')) == NULL ||
 	    strchr(d2 + 1, '.') != NULL || d2[1] == '\0')
 		goto out;
@@ -149,6 +150,9 @@ xv_auth_jwt(struct xv_req *req, const char *tok, struct xv_principal *p)
 	    claims_to_principal(claims, p) == 0)
 		rc = XV_OK;
 	json_decref(claims);
+	/* A key that could not be read is the database's fault, not the token's. */
+	if (rc != XV_OK && xv_keys_unavailable())
+		return xv_fail(req, XV_E_UNAVAILABLE, NULL, "database unavailable");
 	if (rc != XV_OK)
 		xv_fail(req, rc, NULL, "invalid or expired token");
 	return rc;

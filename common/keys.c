@@ -24,6 +24,7 @@ static struct {
 } pubs[PUBCACHE];
 static size_t	npubs;
 
+static int		 lookup_unavailable;	/* last miss: database down */
 static struct xv_eckey	*signer;
 static char		*signer_kid;
 static time_t		 signer_at;
@@ -61,6 +62,7 @@ xv_keys_public(const char *kid)
 	const char	*p[2];
 	size_t		 i;
 
+	lookup_unavailable = 0;
 	for (i = 0; i < npubs; i++) {
 		if (strcmp(pubs[i].kid, kid) != 0)
 			continue;
@@ -74,8 +76,14 @@ xv_keys_public(const char *kid)
 	    xv_conf_int("token_max_ttl", 3600));
 	p[0] = kid;
 	p[1] = grace;
-	if ((r = xv_db_lib(XV_ST_KEY_PUBLIC, 2, p, &e)) == NULL)
+	/* Once more if the server went away since this connection's last use. */
+	if ((r = xv_db_lib(XV_ST_KEY_PUBLIC, 2, p, &e)) == NULL &&
+	    e == XV_E_UNAVAILABLE && xv_db_ensure() == XV_OK)
+		r = xv_db_lib(XV_ST_KEY_PUBLIC, 2, p, &e);
+	if (r == NULL) {
+		lookup_unavailable = e == XV_E_UNAVAILABLE;
 		return NULL;
+	}
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return NULL;
@@ -83,6 +91,19 @@ xv_keys_public(const char *kid)
 	xv_keys_cache_put(kid, PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return pubs[npubs - 1].pem;
+}
+
+/* 1 when the last xv_keys_public miss was the database's fault. */
+int
+xv_keys_unavailable(void)
+{
+	return lookup_unavailable;
+}
+
+void
+xv_keys_unavailable_reset(void)
+{
+	lookup_unavailable = 0;
 }
 
 const struct xv_eckey *

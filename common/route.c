@@ -245,6 +245,7 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 
 	if ((rc = read_body(req, r->flags)) != XV_OK)
 		return rc;
+	xv_db_ensure();		/* a connection lost last time is reset now */
 	if ((r->flags & (XV_AUTH_ADMIN | XV_AUTH_SUPER | XV_AUTH_ANY)) &&
 	    (rc = xv_auth_bearer(req)) != XV_OK)
 		return rc;
@@ -252,9 +253,7 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 		return rc;
 	if ((rc = xv_auth_check(req, r->flags)) != XV_OK)
 		return rc;
-	if (r->flags & XV_NO_TXN)
-		xv_db_ensure();	/* the handler sees 503s if this failed */
-	else {
+	if (!(r->flags & XV_NO_TXN)) {
 		if ((rc = xv_db_begin()) != XV_OK)
 			return xv_fail(req, rc, NULL, "database unavailable");
 		txn = 1;

@@ -164,6 +164,9 @@ const char	*xv_keys_public(const char *kid);
 /* The public key of kid, parsed and cached like its PEM (borrowed). */
 const struct xv_eckey *xv_keys_verifier(const char *kid);
 void		 xv_keys_cache_put(const char *kid, const char *pem);
+/* 1 when the last xv_keys_public miss was the database's fault. */
+int		 xv_keys_unavailable(void);
+void		 xv_keys_unavailable_reset(void);	/* before a verification */
 /* Generates a key, stores it sealed; returns kid (caller frees). */
 char		*xv_keys_create(enum xv_err *);
 

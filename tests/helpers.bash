@@ -43,3 +43,51 @@ psql_as() {
 	PGPASSWORD=$pw psql -X -At -q -h "$XV_STACK/run" -p "$XV_PGPORT" \
 	    -U "$role" -d xavyo "$@"
 }
+
+# curl_as_written CURL-ARGS...: runs curl with exactly the arguments a
+# guide shows (method, URL, headers, body) and only adds what captures
+# the answer; sets $status_code, $body and $headers like api.
+curl_as_written() {
+	local out
+	out=$(mktemp)
+	headers=$(curl -sS -o "$out" -D - "$@")
+	status_code=$(printf '%s' "$headers" | head -1 | cut -d' ' -f2)
+	body=$(cat "$out")
+	rm -f "$out"
+}
+
+# status_is CODE: the last answer had HTTP status CODE (else says what came).
+status_is() {
+	[ "$status_code" = "$1" ] && return 0
+	echo "expected HTTP $1, got $status_code: $body"
+	return 1
+}
+
+# jq_is FILTER VALUE: jq -r FILTER of $body prints VALUE.
+jq_is() {
+	local got
+	got=$(printf '%s' "$body" | jq -r "$1")
+	[ "$got" = "$2" ] && return 0
+	echo "expected $1 = $2, got $got in: $body"
+	return 1
+}
+
+# problem_is STATUS ERROR [FIELD]: the answer is an RFC 9457 problem
+# (application/problem+json) with that status, machine code and, if
+# given, field; without FIELD the problem must name no field.
+problem_is() {
+	status_is "$1" || return 1
+	case "$(header Content-Type)" in
+	application/problem+json*) ;;
+	*) echo "not a problem: $(header Content-Type): $body"; return 1 ;;
+	esac
+	printf '%s' "$body" | jq -e --argjson s "$1" --arg e "$2" \
+	    --arg f "${3-}" '.status == $s and .error == $e and
+	    .type == "urn:xavyo:error:\($e)" and
+	    (.title | type == "string" and length > 0) and
+	    (.detail | type == "string" and length > 0) and
+	    (if $f == "" then has("field") | not else .field == $f end)' \
+	    >/dev/null && return 0
+	echo "expected problem $1 $2 ${3-}, got: $body"
+	return 1
+}

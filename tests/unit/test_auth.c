@@ -3,7 +3,7 @@
  * made by crypto.c.  A fresh P-256 key signs the tokens; its public PEM
  * goes into the key cache (keys.c) under kid "unit-k1", so no database
  * is needed except for an unknown kid, which must fail cleanly without
- * a connection.  The issuer comes from XAVYO_ISSUER.
+ * a connection: 503, since the key could not be looked up.  The issuer comes from XAVYO_ISSUER.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,7 +106,7 @@ static const struct jcase {
 	    NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
 	{ "unknown kid (database lookup without a connection)", "ES256",
 	    "JWT", "unit-unknown", ISS, "u1", T1, "[\"admin\"]", 0, 900, NULL,
-	    SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	    SIGN, XV_E_UNAVAILABLE, 0, 0 },
 	{ "a short signature", "ES256", "JWT", KID, ISS, "u1", T1,
 	    "[\"admin\"]", 0, 900, NULL, SHORT_SIG, XV_E_UNAUTHORIZED, 0, 0 },
 	/* at+jwt tokens take another path (libcrypto, not libjwt) */
@@ -133,7 +133,7 @@ static const struct jcase {
 	    KID, ISS, "c1", T1, NULL, 0, 900, NULL, HS256_PEM,
 	    XV_E_UNAUTHORIZED, 0, 0 },
 	{ "at+jwt: unknown kid", "ES256", "at+jwt", "unit-unknown", ISS, "c1",
-	    T1, NULL, 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	    T1, NULL, 0, 900, NULL, SIGN, XV_E_UNAVAILABLE, 0, 0 },
 };
 
 static char *
