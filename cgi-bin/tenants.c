@@ -22,8 +22,10 @@ enum stmt {
 	ST_TENANT_SUSPEND,
 	ST_TENANT_REACTIVATE,
 	ST_SETTINGS_GET,
+	ST_SETTINGS_LOCK,
 	ST_SETTINGS_UPDATE,
 	ST_WEBAUTHN_GET,
+	ST_WEBAUTHN_LOCK,
 	ST_WEBAUTHN_UPDATE,
 	ST_AUDIT_LIST,
 	ST_AUDIT_COUNT,
@@ -69,13 +71,18 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "UPDATE tenants SET status = 'active', suspended_at = NULL, "
 	    "suspend_reason = NULL, updated_at = now() "
 	    "WHERE id = $1::uuid RETURNING " TENANT_COLS },
+	/* A read takes no row lock: that would make every GET a write. */
 	[ST_SETTINGS_GET] = { "settings_get", 1,
+	    "SELECT settings FROM tenant_settings WHERE tenant_id = $1::uuid" },
+	[ST_SETTINGS_LOCK] = { "settings_lock", 1,
 	    "SELECT settings FROM tenant_settings WHERE tenant_id = $1::uuid "
 	    "FOR UPDATE" },
 	[ST_SETTINGS_UPDATE] = { "settings_update", 2,
 	    "UPDATE tenant_settings SET settings = $2::jsonb, updated_at = now() "
 	    "WHERE tenant_id = $1::uuid" },
 	[ST_WEBAUTHN_GET] = { "webauthn_get", 1,
+	    "SELECT policy FROM webauthn_policies WHERE tenant_id = $1::uuid" },
+	[ST_WEBAUTHN_LOCK] = { "webauthn_lock", 1,
 	    "SELECT policy FROM webauthn_policies WHERE tenant_id = $1::uuid "
 	    "FOR UPDATE" },
 	[ST_WEBAUTHN_UPDATE] = { "webauthn_update", 2,
@@ -412,8 +419,8 @@ path_tenant(struct xv_req *req)
  * it, stores the result and audits old and new values.
  */
 static enum xv_err
-doc_handle(struct xv_req *req, int get, int upd, const struct xv_field *f,
-    const char *action)
+doc_handle(struct xv_req *req, int get, int lock, int upd,
+    const struct xv_field *f, const char *action)
 {
 	const char	*p[1] = { req->tenant };
 	PGresult	*r = NULL;
@@ -426,6 +433,8 @@ doc_handle(struct xv_req *req, int get, int upd, const struct xv_field *f,
 	    ((rc = xv_req_json(req, &body)) != XV_OK ||
 	    (rc = xv_json_check(req, body, f, "")) != XV_OK))
 		goto out;
+	if (req->method == XV_PUT)
+		get = lock;
 	if ((r = xv_db_run(get, 1, p, &rc)) == NULL || PQntuples(r) != 1) {
 		rc = xv_fail(req, r ? XV_E_NOT_FOUND : rc, NULL,
 		    "cannot read the tenant's %s", stmts[get].name);
@@ -456,14 +465,14 @@ out:
 static enum xv_err
 settings_handle(struct xv_req *req)
 {
-	return doc_handle(req, ST_SETTINGS_GET, ST_SETTINGS_UPDATE,
+	return doc_handle(req, ST_SETTINGS_GET, ST_SETTINGS_LOCK, ST_SETTINGS_UPDATE,
 	    settings_fields, "tenant.settings_updated");
 }
 
 static enum xv_err
 webauthn_handle(struct xv_req *req)
 {
-	return doc_handle(req, ST_WEBAUTHN_GET, ST_WEBAUTHN_UPDATE,
+	return doc_handle(req, ST_WEBAUTHN_GET, ST_WEBAUTHN_LOCK, ST_WEBAUTHN_UPDATE,
 	    webauthn_fields, "tenant.webauthn_policy_updated");
 }
 

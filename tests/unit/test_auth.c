@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jwt.h>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -381,6 +383,51 @@ test_jwt_typ(struct xv_eckey *k)
 	}
 }
 
+/*
+ * libjwt, an independent JOSE implementation, accepts what xv_jws_sign
+ * makes (typ JWT: libjwt 1.10 refuses any other typ), and refuses it
+ * under another key or once a byte of the payload changed.
+ */
+static void
+test_jwt_libjwt(struct xv_eckey *k, struct xv_eckey *k2, const char *pem)
+{
+	char	*pem2 = xv_eckey_public_pem(k2), *tok, *bad, *d;
+	json_t	*h = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "JWT",
+		    "kid", KID);
+	json_t	*cl = json_pack("{s:s, s:s, s:I}", "iss", ISS, "sub", "u1",
+		    "exp", (json_int_t)time(NULL) + 600);
+	jwt_t	*j = NULL;
+
+	tok = xv_jws_sign(k, h, cl);
+	t_begin("auth_jwt", "libjwt verifies a token that xv_jws_sign made");
+	EXPECT(tok != NULL && jwt_decode(&j, tok, (const unsigned char *)pem,
+	    (int)strlen(pem)) == 0 && jwt_get_alg(j) == JWT_ALG_ES256 &&
+	    t_streq(jwt_get_grant(j, "sub"), "u1"), "libjwt refused it");
+	jwt_free(j);
+	j = NULL;
+	t_end();
+	t_begin("auth_jwt", "libjwt refuses it under another key");
+	EXPECT(tok != NULL && pem2 != NULL && jwt_decode(&j, tok,
+	    (const unsigned char *)pem2, (int)strlen(pem2)) != 0,
+	    "libjwt accepted it");
+	jwt_free(j);
+	j = NULL;
+	t_end();
+	t_begin("auth_jwt", "libjwt refuses it with a changed payload");
+	bad = tok ? strdup(tok) : NULL;
+	if (bad != NULL && (d = strchr(bad, '.')) != NULL)
+		d[3] = d[3] == 'A' ? 'B' : 'A';
+	EXPECT(bad != NULL && jwt_decode(&j, bad, (const unsigned char *)pem,
+	    (int)strlen(pem)) != 0, "libjwt accepted it");
+	jwt_free(j);
+	t_end();
+	free(bad);
+	free(tok);
+	free(pem2);
+	json_decref(h);
+	json_decref(cl);
+}
+
 void
 test_auth(void)
 {
@@ -403,6 +450,7 @@ test_auth(void)
 	test_jwt_cases(k, k2, pem);
 	test_jwt_malformed(k);
 	test_jwt_typ(k);
+	test_jwt_libjwt(k, k2, pem);
 out:
 	free(pem);
 	xv_eckey_free(k);
