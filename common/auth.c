@@ -89,15 +89,14 @@ es256_check(const char *kid, const char *tok, const char *dot)
 	return ok;
 }
 
-json_t *
-xv_jwt_verify(const char *tok, const char **typp)
+static json_t *
+verify_uncached(const char *tok, const char **typp)
 {
 	const char	*d1, *d2, *alg, *kid, *typ, *iss;
 	json_t		*hdr = NULL, *claims = NULL;
 	json_int_t	 exp;
 	int		 ok = 0;
 
-	xv_keys_unavailable_reset();
 	if ((d1 = strchr(tok, '.')) == NULL || (d2 = strchr(d1 + 1, '.')) == NULL ||
 	    strchr(d2 + 1, '.') != NULL || d2[1] == '\0')
 		goto out;
@@ -110,9 +109,8 @@ xv_jwt_verify(const char *tok, const char **typp)
 	if (typ != NULL && strcasecmp(typ, "JWT") != 0 &&
 	    strcasecmp(typ, "at+jwt") != 0)
 		goto out;
-	if (typp != NULL)
-		*typp = typ != NULL && strcasecmp(typ, "at+jwt") == 0 ?
-		    "at+jwt" : "JWT";
+	*typp = typ != NULL && strcasecmp(typ, "at+jwt") == 0 ?
+	    "at+jwt" : "JWT";
 	if (!es256_check(kid, tok, d2))
 		goto out;
 	if ((claims = segment_json(d1 + 1, d2 - d1 - 1)) == NULL)
@@ -128,6 +126,56 @@ out:
 		json_decref(claims);
 		claims = NULL;
 	}
+	return claims;
+}
+
+/*
+ * Tokens this process verified, by the SHA-256 of their text.  A token's
+ * signature, issuer and claims never change, so a hit skips only the
+ * signature check and the parsing; expiry is checked on every use, and
+ * whatever can change (revocation, suspension, a client's state) is read
+ * from the database by the callers on every request as before.  No key
+ * outlives its tokens (retired keys stay valid token_max_ttl, which no
+ * token's lifetime exceeds), so a hit never accepts a token that a
+ * fresh check would refuse.
+ */
+#define VCACHE	512
+
+static struct {
+	unsigned char	 digest[32];
+	json_t		*claims;
+	json_int_t	 exp;
+	const char	*typ;
+} vcache[VCACHE];
+
+json_t *
+xv_jwt_verify(const char *tok, const char **typp)
+{
+	unsigned char	 d[32];
+	unsigned	 slot;
+	const char	*typ = NULL;
+	json_t		*claims;
+
+	xv_keys_unavailable_reset();
+	if (xv_sha256(tok, strlen(tok), d) != 0)
+		return NULL;
+	slot = (d[0] | d[1] << 8) % VCACHE;
+	if (vcache[slot].claims != NULL &&
+	    memcmp(vcache[slot].digest, d, sizeof(d)) == 0 &&
+	    vcache[slot].exp > time(NULL)) {
+		if (typp != NULL)
+			*typp = vcache[slot].typ;
+		return json_incref(vcache[slot].claims);
+	}
+	if ((claims = verify_uncached(tok, &typ)) == NULL)
+		return NULL;
+	json_decref(vcache[slot].claims);
+	memcpy(vcache[slot].digest, d, sizeof(d));
+	vcache[slot].claims = json_incref(claims);
+	vcache[slot].exp = json_integer_value(json_object_get(claims, "exp"));
+	vcache[slot].typ = typ;
+	if (typp != NULL)
+		*typp = typ;
 	return claims;
 }
 

@@ -43,6 +43,14 @@ xv_random(unsigned char *p, size_t n)
 	return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
 }
 
+int
+xv_sha256(const void *p, size_t n, unsigned char out[32])
+{
+	unsigned int len = 32;
+
+	return EVP_Digest(p, n, out, &len, sha256(), NULL) == 1 ? 0 : -1;
+}
+
 /* Unpadded base64url of p[0..n); caller frees. */
 char *
 xv_b64url_encode(const unsigned char *p, size_t n)

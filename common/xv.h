@@ -127,6 +127,7 @@ void		 xv_db_finish(void);
 /* ---- crypto (crypto.c) ---- */
 
 int	 xv_random(unsigned char *, size_t);
+int	 xv_sha256(const void *, size_t, unsigned char out[32]);
 char	*xv_b64url_encode(const unsigned char *, size_t);	/* caller frees */
 unsigned char *xv_b64url_decode(const char *, size_t, size_t *outlen);
 int	 xv_uuid_new(char out[XV_UUID_LEN + 1]);
