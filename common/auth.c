@@ -4,14 +4,20 @@
  * Bearer JWTs are verified with libjwt against the platform's ES256
  * keys, chosen by the token's kid from the database (never from a URL in
  * the token).  Only "alg": "ES256" is accepted: "none" and every other
- * algorithm are refused before any key is touched.  The role rules are
- * those of API.md section 2, applied from the route's flags.
+ * algorithm are refused before any key is touched.  API keys
+ * ("Authorization: Bearer xavyo_ak_..." or "X-API-Key") are looked up by
+ * their keyed digest on every request, through xv_api_key_lookup, which
+ * filters revoked and expired keys in SQL: nothing is cached, so a
+ * deleted key fails on the next request in every process.  The role and
+ * scope rules are those of API.md section 2, applied from the route's
+ * flags.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jwt.h>
 
@@ -110,13 +116,145 @@ out:
 	return rc;
 }
 
-/* Authenticates the Authorization header; 401 with a challenge if not. */
+int
+xv_auth_key_hash(const char *key, char out[65])
+{
+	const char	*secret = xv_conf_get("api_key_secret", NULL);
+	size_t		 i;
+
+	if (strncmp(key, XV_APIKEY_PREFIX, 9) != 0 ||
+	    strlen(key) != XV_APIKEY_LEN)
+		return -1;
+	for (i = 9; i < XV_APIKEY_LEN; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-_", key[i]) == NULL)
+			return -1;
+	if (secret == NULL || strlen(secret) < 32)
+		return -2;
+	return xv_hmac_sha256_hex(secret, key, out) == 0 ? 0 : -2;
+}
+
+static unsigned
+scope_bits(const char *s)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 bit;
+	} names[] = { { "read", XV_SCOPE_READ }, { "write", XV_SCOPE_WRITE },
+	    { "admin", XV_SCOPE_ADMIN } };
+	unsigned	 bits = 0;
+	size_t		 i, n;
+
+	for (; *s != '\0'; s += n + (s[n] == ' ')) {
+		n = strcspn(s, " ");
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n &&
+			    strncmp(s, names[i].name, n) == 0)
+				bits |= names[i].bit;
+	}
+	return bits;
+}
+
+/*
+ * Looks the key up by its digest (outside the request's transaction,
+ * before the tenant is known) and makes it the request's principal.
+ */
+enum xv_err
+xv_auth_key(struct xv_req *req, const char *key)
+{
+	struct xv_principal	*w = &req->who;
+	char			 hash[65];
+	const char		*p[1] = { hash };
+	PGresult		*r = NULL;
+	enum xv_err		 rc;
+	int			 h;
+
+	if ((h = xv_auth_key_hash(key, hash)) == -2) {
+		xv_log("error", __func__, req->request_id,
+		    "api_key_secret is missing or too short");
+		return xv_fail(req, XV_E_INTERNAL, NULL,
+		    "API keys are not configured");
+	}
+	if (h != 0)
+		return xv_fail(req, XV_E_UNAUTHORIZED, NULL,
+		    "invalid, expired or revoked API key");
+	/* Once more if the server had dropped an idle connection. */
+	if ((rc = xv_db_ensure()) == XV_OK &&
+	    (r = xv_db_lib(XV_ST_APIKEY_LOOKUP, 1, p, &rc)) == NULL &&
+	    rc == XV_E_UNAVAILABLE && (rc = xv_db_ensure()) == XV_OK)
+		r = xv_db_lib(XV_ST_APIKEY_LOOKUP, 1, p, &rc);
+	if (r == NULL)
+		return xv_fail(req, rc, NULL, "cannot check the API key");
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return xv_fail(req, XV_E_UNAUTHORIZED, NULL,
+		    "invalid, expired or revoked API key");
+	}
+	memset(w, 0, sizeof(*w));
+	snprintf(w->key_id, sizeof(w->key_id), "%s", PQgetvalue(r, 0, 0));
+	snprintf(w->tid, sizeof(w->tid), "%s", PQgetvalue(r, 0, 1));
+	snprintf(w->sub, sizeof(w->sub), "apikey:%s", w->key_id);
+	memcpy(w->key_hash, hash, sizeof(w->key_hash));
+	w->scopes = scope_bits(PQgetvalue(r, 0, 2));
+	w->is_key = 1;
+	PQclear(r);
+	return XV_OK;
+}
+
+/*
+ * Counts the request of an API key, in a transaction of its own that
+ * commits without waiting for the disk.  route.c calls it once the
+ * answer has gone, so neither latency nor a failure here reaches the
+ * client; a failure costs one count and a log line.
+ */
+void
+xv_auth_key_count(struct xv_req *req)
+{
+	char		 shard[8];
+	const char	*p[2] = { req->who.key_hash, shard };
+	PGresult	*r;
+	enum xv_err	 e;
+
+	if (!req->authed || !req->who.is_key)
+		return;
+	snprintf(shard, sizeof(shard), "%d", (int)(getpid() % XV_APIKEY_SHARDS));
+	if (xv_db_ensure() == XV_OK &&
+	    (r = xv_db_lib(XV_ST_APIKEY_COUNT, 2, p, &e)) != NULL) {
+		PQclear(r);
+		return;
+	}
+	xv_log("error", __func__, req->request_id,
+	    "cannot count the use of API key %s", req->who.key_id);
+}
+
+/*
+ * Authenticates the caller: an API key (X-API-Key, or a bearer token
+ * that starts with xavyo_ak_) or a bearer JWT; 401 with a challenge if
+ * neither.  Sending both headers is a 400: one request, one credential.
+ */
 enum xv_err
 xv_auth_bearer(struct xv_req *req)
 {
 	const char	*h = xv_req_header(req, "HTTP_AUTHORIZATION");
+	const char	*k = xv_req_header(req, "HTTP_X_API_KEY");
 	enum xv_err	 rc;
 
+	if (h != NULL && k != NULL)
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL,
+		    "send Authorization or X-API-Key, not both");
+	if (k == NULL && h != NULL && strncasecmp(h, "Bearer ", 7) == 0 &&
+	    strncmp(h + 7, XV_APIKEY_PREFIX, 9) == 0)
+		k = h + 7;
+	if (k != NULL) {
+		if ((rc = xv_auth_key(req, k)) != XV_OK) {
+			if (rc == XV_E_UNAUTHORIZED)
+				xv_resp_header(req, "WWW-Authenticate",
+				    "Bearer realm=\"xavyo\", error=\"invalid_token\"");
+			return rc;
+		}
+		req->authed = 1;
+		return XV_OK;
+	}
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
 		xv_resp_header(req, "WWW-Authenticate", "Bearer realm=\"xavyo\"");
 		return xv_fail(req, XV_E_UNAUTHORIZED, NULL,
@@ -128,6 +266,27 @@ xv_auth_bearer(struct xv_req *req)
 		return rc;
 	}
 	req->authed = 1;
+	return XV_OK;
+}
+
+/*
+ * An API key's rules: it reaches only tenant admin routes (never system
+ * ones, never routes for any signed-in user), with the scope the route
+ * declares, or else read for GET and write for the other methods.
+ */
+static enum xv_err
+key_check(struct xv_req *req, unsigned flags)
+{
+	unsigned need = flags & (XV_SCOPE_READ | XV_SCOPE_WRITE | XV_SCOPE_ADMIN);
+
+	if (!(flags & XV_AUTH_ADMIN))
+		return xv_fail(req, XV_E_FORBIDDEN, NULL,
+		    "API keys cannot be used for this operation");
+	if (need == 0)
+		need = req->method == XV_GET ? XV_SCOPE_READ : XV_SCOPE_WRITE;
+	if ((req->who.scopes & need) != need)
+		return xv_fail(req, XV_E_INSUFFICIENT_SCOPE, NULL,
+		    "the API key lacks a scope this operation needs");
 	return XV_OK;
 }
 
@@ -151,23 +310,13 @@ xv_auth_check(struct xv_req *req, unsigned flags)
 	}
 	if (w->super_admin && !w->is_key)
 		return XV_OK;
-	if (req->tenant[0] != '\0' && strcmp(w->tid, req->tenant) != 0)
+	if (req->tenant[0] != '\0' && strcasecmp(w->tid, req->tenant) != 0)
 		return xv_fail(req, XV_E_TENANT_MISMATCH, NULL,
 		    "the credential belongs to another tenant");
+	if (w->is_key)
+		return key_check(req, flags);
 	if (flags & XV_AUTH_ANY)
 		return XV_OK;
-	if (w->is_key) {
-		unsigned need = (flags & (XV_SCOPE_READ | XV_SCOPE_WRITE |
-		    XV_SCOPE_ADMIN));
-
-		if (need == 0)
-			need = req->method == XV_GET ? XV_SCOPE_READ :
-			    XV_SCOPE_WRITE;
-		if ((w->scopes & need) != need)
-			return xv_fail(req, XV_E_INSUFFICIENT_SCOPE, NULL,
-			    "the API key lacks a scope this operation needs");
-		return XV_OK;
-	}
 	if (!w->admin)
 		return xv_fail(req, XV_E_FORBIDDEN, NULL,
 		    "this operation needs the admin role");

@@ -29,6 +29,12 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 	[XV_ST_KEY_INSERT] = { "l_key_insert", 3,
 	    "INSERT INTO signing_keys (kid, public_pem, private_sealed) "
 	    "VALUES ($1, $2, $3)" },
+	[XV_ST_APIKEY_LOOKUP] = { "l_apikey_lookup", 1,
+	    "SELECT id, tenant_id, scopes FROM xv_api_key_lookup($1)" },
+	/* Its own transaction: the local setting holds until its commit. */
+	[XV_ST_APIKEY_COUNT] = { "l_apikey_count", 2,
+	    "SELECT xv_api_key_count($1, $2::int), "
+	    "set_config('synchronous_commit', 'off', true)" },
 };
 
 static PGconn			*conn;
@@ -196,21 +202,30 @@ simple(const char *sql)
 	return e;
 }
 
+/* Reconnects and re-prepares if the connection was lost; 503 if it cannot. */
+enum xv_err
+xv_db_ensure(void)
+{
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		return XV_OK;
+	if (conn != NULL)
+		PQreset(conn);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		if (connect_db() != 0)
+			return XV_E_UNAVAILABLE;
+	} else if (prepare_all() != 0)
+		return XV_E_UNAVAILABLE;
+	return XV_OK;
+}
+
 /* Starts the request's transaction, reconnecting first if need be. */
 enum xv_err
 xv_db_begin(void)
 {
 	enum xv_err e;
 
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		if (conn != NULL)
-			PQreset(conn);
-		if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-			if (connect_db() != 0)
-				return XV_E_UNAVAILABLE;
-		} else if (prepare_all() != 0)
-			return XV_E_UNAVAILABLE;
-	}
+	if ((e = xv_db_ensure()) != XV_OK)
+		return e;
 	if ((e = simple("BEGIN")) == XV_E_UNAVAILABLE && connect_db() == 0)
 		e = simple("BEGIN");
 	return e;

@@ -6,7 +6,8 @@
  * 405 with Allow), caps and checks the body, authenticates and scopes it
  * from the route's flags, runs the handler inside one transaction that
  * is scoped to the tenant, answers a problem for any failure the handler
- * did not answer itself, and logs one line.
+ * did not answer itself, and logs one line.  Work that the client need
+ * not wait for (counting an API key's use) runs after the answer is out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,9 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 done:
 	req_write(&req);
 	req_log(&req);
+	/* The client has its answer; only then count an API key's use. */
+	FCGX_Finish_r(fr);
+	xv_auth_key_count(&req);
 	req_free(&req);
 }
 
@@ -434,10 +438,8 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 	xv_db_init(prog->stmts, prog->nstmts);
 	if (FCGX_InitRequest(&fr, sock, 0) != 0)
 		return 1;
-	while (FCGX_Accept_r(&fr) >= 0) {
-		handle(prog, &fr);
-		FCGX_Finish_r(&fr);
-	}
+	while (FCGX_Accept_r(&fr) >= 0)
+		handle(prog, &fr);	/* finishes the request itself */
 	xv_db_finish();
 	return 0;
 }
