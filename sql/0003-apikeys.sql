@@ -11,9 +11,14 @@
 --
 -- Usage is counted per key, UTC day and shard (a process's pid modulo
 -- 16), so concurrent requests of one key seldom wait on one row lock;
--- reads add the shards up.  xv_api_key_count does the counting for every
--- program, again as xavyo_lookup, given the key's digest (only a holder
--- of the key has it).
+-- reads add the shards up.  xv_api_key_count adds a process's uses for
+-- every program, again as xavyo_lookup, given the key's digest (only a
+-- holder of the key has it).
+
+-- xv_ts wraps to_char, which is STABLE, so declared IMMUTABLE it can
+-- never be inlined: every row of every answer paid a parse and plan of
+-- its body.  STABLE is the truth, and lets the planner inline it.
+ALTER FUNCTION xv_ts(timestamptz) STABLE;
 
 -- xavyo_lookup must be able to own functions here (ALTER ... OWNER needs
 -- it); a NOLOGIN role cannot use the privilege itself.  Idempotent.
@@ -65,41 +70,55 @@ CREATE POLICY api_key_usage_count_update ON api_key_usage FOR UPDATE
 
 -- What authentication needs, before the tenant is known: the key's id,
 -- tenant and scopes (space-separated), if the key is neither revoked nor
--- expired.  No row: no such key, as far as any caller can tell.
+-- expired.  No row: no such key, as far as any caller can tell.  Both
+-- functions run on every request made with a key: PL/pgSQL, unlike a
+-- SQL function with a SET clause, keeps their plans for the session.
 CREATE FUNCTION xv_api_key_lookup(p_hash text)
 RETURNS TABLE (id uuid, tenant_id uuid, scopes text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-	SELECT k.id, k.tenant_id, array_to_string(k.scopes, ' ')
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+	RETURN QUERY SELECT k.id, k.tenant_id, array_to_string(k.scopes, ' ')
 	  FROM api_keys k
 	 WHERE k.key_hash = p_hash AND k.revoked_at IS NULL
-	   AND (k.expires_at IS NULL OR k.expires_at > now())
-$$;
+	   AND (k.expires_at IS NULL OR k.expires_at > now());
+END $$;
 
--- Counts one request of the key with this digest in the caller's shard.
--- The caller runs it in a transaction of its own, after the answer has
--- gone, with synchronous_commit off (see apikeys.fcgi(8)).  A request
+-- Adds p_uses uses, the last at p_last, to the key with this digest, in
+-- the caller's shard and on p_day (today or yesterday, UTC: a process
+-- writes what it counted up to a second ago).  The caller runs it in a
+-- transaction of its own, after the answer has gone, with
+-- synchronous_commit off (see apikeys.fcgi(8)).  A request that was
 -- authenticated just before its key was deleted still counts.
-CREATE FUNCTION xv_api_key_count(p_hash text, p_shard integer)
+CREATE FUNCTION xv_api_key_count(p_hash text, p_shard integer, p_day date,
+    p_uses integer, p_last timestamptz)
 RETURNS void
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+	IF p_uses NOT BETWEEN 1 AND 1000000 OR p_day NOT BETWEEN
+	    (now() AT TIME ZONE 'UTC')::date - 1 AND (now() AT TIME ZONE 'UTC')::date
+	THEN
+		RAISE EXCEPTION 'xv_api_key_count: bad uses or day';
+	END IF;
 	INSERT INTO api_key_usage AS u
 	    (key_id, tenant_id, day, shard, requests, last_used_at)
-	SELECT k.id, k.tenant_id, (now() AT TIME ZONE 'UTC')::date, p_shard,
-	    1, now()
+	SELECT k.id, k.tenant_id, p_day, p_shard, p_uses, least(p_last, now())
 	  FROM api_keys k WHERE k.key_hash = p_hash
 	ON CONFLICT (key_id, day, shard) DO UPDATE
-	    SET requests = u.requests + 1,
-	        last_used_at = greatest(u.last_used_at, excluded.last_used_at)
-$$;
+	    SET requests = u.requests + excluded.requests,
+	        last_used_at = greatest(u.last_used_at, excluded.last_used_at);
+END $$;
 
 GRANT SELECT (id, tenant_id, key_hash, scopes, expires_at, revoked_at)
     ON api_keys TO xavyo_lookup;
 GRANT SELECT, INSERT, UPDATE ON api_key_usage TO xavyo_lookup;
 ALTER FUNCTION xv_api_key_lookup(text) OWNER TO xavyo_lookup;
-ALTER FUNCTION xv_api_key_count(text, integer) OWNER TO xavyo_lookup;
+ALTER FUNCTION xv_api_key_count(text, integer, date, integer, timestamptz)
+    OWNER TO xavyo_lookup;
 REVOKE ALL ON FUNCTION xv_api_key_lookup(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION xv_api_key_count(text, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION xv_api_key_lookup(text), xv_api_key_count(text, integer)
+REVOKE ALL ON FUNCTION xv_api_key_count(text, integer, date, integer, timestamptz)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xv_api_key_lookup(text),
+    xv_api_key_count(text, integer, date, integer, timestamptz)
     TO xavyo_tenants, xavyo_oauth, xavyo_apikeys, xavyo_auth, xavyo_invitations;
 
 -- apikeys.fcgi creates keys, deletes them by setting revoked_at (the only
