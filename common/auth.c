@@ -8,9 +8,10 @@
  * ("Authorization: Bearer xavyo_ak_..." or "X-API-Key") are looked up by
  * their keyed digest on every request, through xv_api_key_lookup, which
  * filters revoked and expired keys in SQL: nothing is cached, so a
- * deleted key fails on the next request in every process.  The role and
- * scope rules are those of API.md section 2, applied from the route's
- * flags.
+ * deleted key fails on the next request in every process.  Each use of
+ * a key is counted after the answer (xv_auth_key_count, _flush).  The
+ * role and scope rules are those of API.md section 2, applied from the
+ * route's flags.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,29 +203,101 @@ xv_auth_key(struct xv_req *req, const char *key)
 }
 
 /*
- * Counts the request of an API key, in a transaction of its own that
- * commits without waiting for the disk.  route.c calls it once the
- * answer has gone, so neither latency nor a failure here reaches the
- * client; a failure costs one count and a log line.
+ * Uses of API keys are counted in memory after each answer and written
+ * by xv_auth_key_flush: at once when no other request waits for this
+ * process, else every FLUSH_USES uses or FLUSH_SECS seconds.  An idle
+ * or lightly loaded process thus writes after every request, and a busy
+ * one writes one row for many requests instead of one row for each.
+ */
+#define PENDING_MAX	16	/* keys and days counted but not written */
+#define FLUSH_USES	100
+#define FLUSH_SECS	1
+
+static struct {
+	char	 hash[65];
+	char	 key_id[XV_UUID_LEN + 1];
+	long	 day;		/* UTC day of the uses */
+	long	 uses;
+	time_t	 last;
+} pending[PENDING_MAX];
+static size_t	npending;
+static long	pending_uses;
+static time_t	pending_since;
+
+/*
+ * Writes the pending counts, each in a transaction of its own that
+ * commits without waiting for the disk; see xv_auth_key_count.  Unless
+ * idle is set, only when enough uses or time have gathered.  A failure
+ * loses those counts, with a log line; it never reaches a client.
+ */
+void
+xv_auth_key_flush(int idle)
+{
+	char		 shard[8], day[16], uses[24], last[24];
+	const char	*p[5] = { NULL, shard, day, uses, last };
+	time_t		 t;
+	struct tm	 tm;
+	PGresult	*r;
+	enum xv_err	 e;
+	size_t		 i;
+
+	if (npending == 0 || (!idle && pending_uses < FLUSH_USES &&
+	    time(NULL) - pending_since < FLUSH_SECS))
+		return;
+	snprintf(shard, sizeof(shard), "%d", (int)(getpid() % XV_APIKEY_SHARDS));
+	for (i = 0; i < npending; i++) {
+		t = (time_t)pending[i].day * 86400;
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		snprintf(uses, sizeof(uses), "%ld", pending[i].uses);
+		snprintf(last, sizeof(last), "%lld", (long long)pending[i].last);
+		p[0] = pending[i].hash;
+		if (xv_db_ensure() == XV_OK &&
+		    (r = xv_db_lib(XV_ST_APIKEY_COUNT, 5, p, &e)) != NULL)
+			PQclear(r);
+		else
+			xv_log("error", __func__, NULL, "cannot count %ld uses "
+			    "of API key %s", pending[i].uses, pending[i].key_id);
+	}
+	explicit_bzero(pending, sizeof(pending));
+	npending = 0;
+	pending_uses = 0;
+}
+
+/*
+ * Counts one use of the request's API key, if it was authenticated by
+ * one, whatever the answer.  route.c calls it once the answer has gone,
+ * then xv_auth_key_flush.
  */
 void
 xv_auth_key_count(struct xv_req *req)
 {
-	char		 shard[8];
-	const char	*p[2] = { req->who.key_hash, shard };
-	PGresult	*r;
-	enum xv_err	 e;
+	time_t	 now = time(NULL);
+	long	 day = now / 86400;
+	size_t	 i;
 
 	if (!req->authed || !req->who.is_key)
 		return;
-	snprintf(shard, sizeof(shard), "%d", (int)(getpid() % XV_APIKEY_SHARDS));
-	if (xv_db_ensure() == XV_OK &&
-	    (r = xv_db_lib(XV_ST_APIKEY_COUNT, 2, p, &e)) != NULL) {
-		PQclear(r);
-		return;
+	for (i = 0; i < npending; i++)
+		if (pending[i].day == day &&
+		    xv_ct_equal(pending[i].hash, req->who.key_hash, 64))
+			break;
+	if (i == PENDING_MAX) {
+		xv_auth_key_flush(1);
+		i = 0;
 	}
-	xv_log("error", __func__, req->request_id,
-	    "cannot count the use of API key %s", req->who.key_id);
+	if (i == npending) {
+		memcpy(pending[i].hash, req->who.key_hash, sizeof(pending[i].hash));
+		memcpy(pending[i].key_id, req->who.key_id,
+		    sizeof(pending[i].key_id));
+		pending[i].day = day;
+		pending[i].uses = 0;
+		npending++;
+	}
+	if (pending_uses++ == 0)
+		pending_since = now;
+	pending[i].uses++;
+	pending[i].last = now;
 }
 
 /*

@@ -332,8 +332,13 @@ enum xv_err	xv_auth_check(struct xv_req *, unsigned flags);
 int		xv_auth_key_hash(const char *key, char out[65]);
 /* Authenticates an API key into req->who; 401 if unknown or expired. */
 enum xv_err	xv_auth_key(struct xv_req *, const char *key);
-/* Counts one use of req's API key; call after the answer has gone. */
+/*
+ * Counts one use of req's API key in memory; call after the answer has
+ * gone, then xv_auth_key_flush(idle), which writes the counts when idle
+ * (no other request waiting) or enough have gathered.
+ */
 void		xv_auth_key_count(struct xv_req *);
+void		xv_auth_key_flush(int idle);
 
 /*
  * Opens the request's transaction scoped to req->tenant (or to the
