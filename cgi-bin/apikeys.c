@@ -222,7 +222,8 @@ key_create(struct xv_req *req)
 	    (rc = create_check(req, body, list, sizeof(list))) != XV_OK ||
 	    (rc = key_new(req, key, hash)) != XV_OK)
 		goto out;
-	snprintf(prefix, sizeof(prefix), "%s", key);
+	memcpy(prefix, key, PREFIX_LEN);
+	prefix[PREFIX_LEN] = '\0';
 	p[0] = req->tenant;
 	p[1] = json_string_value(json_object_get(body, "name"));
 	p[2] = prefix;
