@@ -408,6 +408,7 @@ int
 xv_main(const struct xv_program *prog, int argc, char *argv[])
 {
 	FCGX_Request	 fr;
+	struct sigaction sa;
 	int		 ch, check = 0, sock = 0, nproc = 1;
 	const char	*path = NULL;
 
@@ -455,9 +456,17 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 	}
 	/* Each process has its own connection; failure here is retried. */
 	xv_db_init(prog->stmts, prog->nstmts);
-	if (FCGX_InitRequest(&fr, sock, 0) != 0)
+	/*
+	 * SIGTERM (how lighttpd and prefork stop a process) ends the loop
+	 * at the next accept rather than the process, so that uses of API
+	 * keys counted but not yet written are written first.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	if (FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return 1;
-	while (FCGX_Accept_r(&fr) >= 0)
+	while (!stopping && FCGX_Accept_r(&fr) >= 0)
 		handle(prog, &fr);	/* finishes the request itself */
 	xv_auth_key_flush(1);
 	xv_db_finish();
