@@ -12,8 +12,9 @@
 # request is authenticated by the key and counted in its usage, as in
 # production; the script checks that the usage the server reports covers
 # every request wrk saw answered.  It prints requests/s, p50 and p99
-# latency, and the machine's load (other work on the machine depresses
-# the figures).  Goal on the reference 2-core machine, wrk included:
+# latency, the CPU time the stack and wrk spent per request (and so the
+# rate the machine could sustain if nothing else ran), and the machine's
+# load: other work on the machine depresses the measured figures.  Goal on the reference 2-core machine, wrk included:
 # >= 4,000 requests/s with p99 < 20 ms.
 #
 # Environment: XV_BENCH_PROCS (4), XV_BENCH_CONNS (32), XV_BENCH_THREADS
@@ -51,6 +52,20 @@ cpu_busy() {
 		idle = (y[5] - x[5]) + (y[6] - x[6])
 		printf "%.0f%%", t ? 100 * (t - idle) / t : 0 }'
 }
+
+# CPU time (clock ticks) used so far by the stack: PostgreSQL's
+# processes, lighttpd and the FastCGI programs it spawned.
+stack_ticks() {
+	local pm lt p t=0
+	pm=$(head -1 "$T/pg/postmaster.pid" 2>/dev/null)
+	lt=$(cat "$T/run/lighttpd.pid" 2>/dev/null)
+	for p in $pm $(pgrep -P "$pm") $lt $(pgrep -P "$lt"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+NCPU=$(nproc)
 
 PGPORT=$(xv_free_port)
 HTTP=$(xv_free_port)
@@ -90,8 +105,10 @@ for log in $LOGS; do
 	before=$(usage "$KID" "$ADMIN" "$TENANT")
 	idle=$(cpu_busy)
 	load0=$(cut -d' ' -f1-3 /proc/loadavg)
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
-	    -H "X-API-Key: $KEY" "$URL/admin/api-keys")
+	s0=$(stack_ticks)
+	out=$( { /usr/bin/time -f 'wrkcpu %U %S' wrk -t"$THREADS" -c"$CONNS" \
+	    -d"$DURATION" --latency -H "X-API-Key: $KEY" "$URL/admin/api-keys"; } 2>&1)
+	s1=$(stack_ticks)
 	load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	sleep 1
 	after=$(usage "$KID" "$ADMIN" "$TENANT")
@@ -100,13 +117,20 @@ for log in $LOGS; do
 	p99=$(echo "$out" | awk '$1 == "99%" { print $2 }')
 	done_=$(echo "$out" | awk '/requests in/ { print $1 }')
 	non2xx=$(echo "$out" | awk '/Non-2xx/ { print $NF }')
-	echo "$out" | sed 's/^/  /'
+	wrkcpu=$(echo "$out" | awk '/^wrkcpu/ { printf "%d", ($2 + $3) * 1e6 }')
+	stackus=$(( (s1 - s0) * 1000000 / HZ / done_ ))
+	wrkus=$(( wrkcpu / done_ ))
+	echo "$out" | grep -v '^wrkcpu' | sed 's/^/  /'
 	printf 'apikeys list by X-API-Key, access_log=%s, %s procs, -t%s -c%s -d%s:\n' \
 	    "$log" "$PROCS" "$THREADS" "$CONNS" "$DURATION"
 	printf '  %s req/s, p50 %s, p99 %s, non-2xx %s\n' "$rps" "$p50" "$p99" \
 	    "${non2xx:-0}"
 	printf '  usage counted %s for %s answers wrk read\n' \
 	    "$((after - before))" "$done_"
+	printf '  CPU per request: %s us stack (PostgreSQL, lighttpd, programs) + %s us wrk;\n' \
+	    "$stackus" "$wrkus"
+	printf '    %s CPUs so fit about %s req/s with the machine to themselves\n' \
+	    "$NCPU" "$(( NCPU * 1000000 / (stackus + wrkus) ))"
 	printf '  machine: CPU busy %s before the run; load average %s before, %s after\n' \
 	    "$idle" "$load0" "$load1"
 	[ "$((after - before))" -ge "$done_" ] ||
