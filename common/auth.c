@@ -117,16 +117,19 @@ out:
 	return rc;
 }
 
+#define PREFIX_LEN	(sizeof(XV_APIKEY_PREFIX) - 1)
+
+/* The digest of a well-formed key under api_key_secret (see xv.h). */
 int
 xv_auth_key_hash(const char *key, char out[65])
 {
 	const char	*secret = xv_conf_get("api_key_secret", NULL);
 	size_t		 i;
 
-	if (strncmp(key, XV_APIKEY_PREFIX, 9) != 0 ||
+	if (strncmp(key, XV_APIKEY_PREFIX, PREFIX_LEN) != 0 ||
 	    strlen(key) != XV_APIKEY_LEN)
 		return -1;
-	for (i = 9; i < XV_APIKEY_LEN; i++)
+	for (i = PREFIX_LEN; i < XV_APIKEY_LEN; i++)
 		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 		    "0123456789-_", key[i]) == NULL)
 			return -1;
@@ -316,7 +319,7 @@ xv_auth_bearer(struct xv_req *req)
 		return xv_fail(req, XV_E_BAD_REQUEST, NULL,
 		    "send Authorization or X-API-Key, not both");
 	if (k == NULL && h != NULL && strncasecmp(h, "Bearer ", 7) == 0 &&
-	    strncmp(h + 7, XV_APIKEY_PREFIX, 9) == 0)
+	    strncmp(h + 7, XV_APIKEY_PREFIX, PREFIX_LEN) == 0)
 		k = h + 7;
 	if (k != NULL) {
 		if ((rc = xv_auth_key(req, k)) != XV_OK) {
