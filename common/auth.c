@@ -9,7 +9,12 @@
  * refuses any "typ" but "JWT" (so no RFC 9068 access token) and parses
  * the PEM key on every call, which OpenSSL 3's decoders make cost about
  * a millisecond.  The unit tests keep libjwt as an independent check of
- * the tokens this library signs.  The role rules are
+ * the tokens this library signs.  API keys ("Authorization: Bearer
+ * xavyo_ak_..." or "X-API-Key") are looked up by their keyed digest on
+ * every request, through xv_api_key_lookup, which filters revoked and
+ * expired keys in SQL: nothing is cached, so a deleted key fails on the
+ * next request in every process.  Each use of a key is counted after
+ * the answer (xv_auth_key_count, _flush).  The role and scope rules are
  * those of API.md section 2, applied from the route's flags.
  */
 #include <stdio.h>
@@ -17,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xv.h"
 
@@ -198,13 +204,220 @@ xv_auth_jwt(struct xv_req *req, const char *tok, struct xv_principal *p)
 	return rc;
 }
 
-/* Authenticates the Authorization header; 401 with a challenge if not. */
+#define PREFIX_LEN	(sizeof(XV_APIKEY_PREFIX) - 1)
+
+/* The digest of a well-formed key under api_key_secret (see xv.h). */
+int
+xv_auth_key_hash(const char *key, char out[65])
+{
+	const char	*secret = xv_conf_get("api_key_secret", NULL);
+	size_t		 i;
+
+	if (strncmp(key, XV_APIKEY_PREFIX, PREFIX_LEN) != 0 ||
+	    strlen(key) != XV_APIKEY_LEN)
+		return -1;
+	for (i = PREFIX_LEN; i < XV_APIKEY_LEN; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-_", key[i]) == NULL)
+			return -1;
+	if (secret == NULL || strlen(secret) < 32)
+		return -2;
+	return xv_hmac_sha256_hex(secret, key, out) == 0 ? 0 : -2;
+}
+
+static unsigned
+scope_bits(const char *s)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 bit;
+	} names[] = { { "read", XV_SCOPE_READ }, { "write", XV_SCOPE_WRITE },
+	    { "admin", XV_SCOPE_ADMIN } };
+	unsigned	 bits = 0;
+	size_t		 i, n;
+
+	for (; *s != '\0'; s += n + (s[n] == ' ')) {
+		n = strcspn(s, " ");
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n &&
+			    strncmp(s, names[i].name, n) == 0)
+				bits |= names[i].bit;
+	}
+	return bits;
+}
+
+/*
+ * Looks the key up by its digest (outside the request's transaction,
+ * before the tenant is known) and makes it the request's principal.
+ */
+enum xv_err
+xv_auth_key(struct xv_req *req, const char *key)
+{
+	struct xv_principal	*w = &req->who;
+	char			 hash[65];
+	const char		*p[1] = { hash };
+	PGresult		*r = NULL;
+	enum xv_err		 rc;
+	int			 h;
+
+	if ((h = xv_auth_key_hash(key, hash)) == -2) {
+		xv_log("error", __func__, req->request_id,
+		    "api_key_secret is missing or too short");
+		return xv_fail(req, XV_E_INTERNAL, NULL,
+		    "API keys are not configured");
+	}
+	if (h != 0)
+		return xv_fail(req, XV_E_UNAUTHORIZED, NULL,
+		    "invalid, expired or revoked API key");
+	/* Once more if the server had dropped an idle connection. */
+	if ((rc = xv_db_ensure()) == XV_OK &&
+	    (r = xv_db_lib(XV_ST_APIKEY_LOOKUP, 1, p, &rc)) == NULL &&
+	    rc == XV_E_UNAVAILABLE && (rc = xv_db_ensure()) == XV_OK)
+		r = xv_db_lib(XV_ST_APIKEY_LOOKUP, 1, p, &rc);
+	if (r == NULL)
+		return xv_fail(req, rc, NULL, "cannot check the API key");
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return xv_fail(req, XV_E_UNAUTHORIZED, NULL,
+		    "invalid, expired or revoked API key");
+	}
+	memset(w, 0, sizeof(*w));
+	snprintf(w->key_id, sizeof(w->key_id), "%s", PQgetvalue(r, 0, 0));
+	snprintf(w->tid, sizeof(w->tid), "%s", PQgetvalue(r, 0, 1));
+	snprintf(w->sub, sizeof(w->sub), "apikey:%s", w->key_id);
+	memcpy(w->key_hash, hash, sizeof(w->key_hash));
+	w->scopes = scope_bits(PQgetvalue(r, 0, 2));
+	w->is_key = 1;
+	PQclear(r);
+	return XV_OK;
+}
+
+/*
+ * Uses of API keys are counted in memory after each answer and written
+ * by xv_auth_key_flush: at once when no other request waits for this
+ * process, else every FLUSH_USES uses or FLUSH_SECS seconds.  An idle
+ * or lightly loaded process thus writes after every request, and a busy
+ * one writes one row for many requests instead of one row for each.
+ */
+#define PENDING_MAX	16	/* keys and days counted but not written */
+#define FLUSH_USES	100
+#define FLUSH_SECS	1
+
+static struct {
+	char	 hash[65];
+	char	 key_id[XV_UUID_LEN + 1];
+	long	 day;		/* UTC day of the uses */
+	long	 uses;
+	time_t	 last;
+} pending[PENDING_MAX];
+static size_t	npending;
+static long	pending_uses;
+static time_t	pending_since;
+
+/*
+ * Writes the pending counts, each in a transaction of its own that
+ * commits without waiting for the disk; see xv_auth_key_count.  Unless
+ * idle is set, only when enough uses or time have gathered.  A failure
+ * loses those counts, with a log line; it never reaches a client.
+ */
+void
+xv_auth_key_flush(int idle)
+{
+	char		 shard[8], day[16], uses[24], last[24];
+	const char	*p[5] = { NULL, shard, day, uses, last };
+	time_t		 t;
+	struct tm	 tm;
+	PGresult	*r;
+	enum xv_err	 e;
+	size_t		 i;
+
+	if (npending == 0 || (!idle && pending_uses < FLUSH_USES &&
+	    time(NULL) - pending_since < FLUSH_SECS))
+		return;
+	snprintf(shard, sizeof(shard), "%d", (int)(getpid() % XV_APIKEY_SHARDS));
+	for (i = 0; i < npending; i++) {
+		t = (time_t)pending[i].day * 86400;
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		snprintf(uses, sizeof(uses), "%ld", pending[i].uses);
+		snprintf(last, sizeof(last), "%lld", (long long)pending[i].last);
+		p[0] = pending[i].hash;
+		if (xv_db_ensure() == XV_OK &&
+		    (r = xv_db_lib(XV_ST_APIKEY_COUNT, 5, p, &e)) != NULL)
+			PQclear(r);
+		else
+			xv_log("error", __func__, NULL, "cannot count %ld uses "
+			    "of API key %s", pending[i].uses, pending[i].key_id);
+	}
+	explicit_bzero(pending, sizeof(pending));
+	npending = 0;
+	pending_uses = 0;
+}
+
+/*
+ * Counts one use of the request's API key, if it was authenticated by
+ * one, whatever the answer.  route.c calls it once the answer has gone,
+ * then xv_auth_key_flush.
+ */
+void
+xv_auth_key_count(struct xv_req *req)
+{
+	time_t	 now = time(NULL);
+	long	 day = now / 86400;
+	size_t	 i;
+
+	if (!req->authed || !req->who.is_key)
+		return;
+	for (i = 0; i < npending; i++)
+		if (pending[i].day == day &&
+		    xv_ct_equal(pending[i].hash, req->who.key_hash, 64))
+			break;
+	if (i == PENDING_MAX) {
+		xv_auth_key_flush(1);
+		i = 0;
+	}
+	if (i == npending) {
+		memcpy(pending[i].hash, req->who.key_hash, sizeof(pending[i].hash));
+		memcpy(pending[i].key_id, req->who.key_id,
+		    sizeof(pending[i].key_id));
+		pending[i].day = day;
+		pending[i].uses = 0;
+		npending++;
+	}
+	if (pending_uses++ == 0)
+		pending_since = now;
+	pending[i].uses++;
+	pending[i].last = now;
+}
+
+/*
+ * Authenticates the caller: an API key (X-API-Key, or a bearer token
+ * that starts with xavyo_ak_) or a bearer JWT; 401 with a challenge if
+ * neither.  Sending both headers is a 400: one request, one credential.
+ */
 enum xv_err
 xv_auth_bearer(struct xv_req *req)
 {
 	const char	*h = xv_req_header(req, "HTTP_AUTHORIZATION");
+	const char	*k = xv_req_header(req, "HTTP_X_API_KEY");
 	enum xv_err	 rc;
 
+	if (h != NULL && k != NULL)
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL,
+		    "send Authorization or X-API-Key, not both");
+	if (k == NULL && h != NULL && strncasecmp(h, "Bearer ", 7) == 0 &&
+	    strncmp(h + 7, XV_APIKEY_PREFIX, PREFIX_LEN) == 0)
+		k = h + 7;
+	if (k != NULL) {
+		if ((rc = xv_auth_key(req, k)) != XV_OK) {
+			if (rc == XV_E_UNAUTHORIZED)
+				xv_resp_header(req, "WWW-Authenticate",
+				    "Bearer realm=\"xavyo\", error=\"invalid_token\"");
+			return rc;
+		}
+		req->authed = 1;
+		return XV_OK;
+	}
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
 		xv_resp_header(req, "WWW-Authenticate", "Bearer realm=\"xavyo\"");
 		return xv_fail(req, XV_E_UNAUTHORIZED, NULL,
@@ -216,6 +429,27 @@ xv_auth_bearer(struct xv_req *req)
 		return rc;
 	}
 	req->authed = 1;
+	return XV_OK;
+}
+
+/*
+ * An API key's rules: it reaches only tenant admin routes (never system
+ * ones, never routes for any signed-in user), with the scope the route
+ * declares, or else read for GET and write for the other methods.
+ */
+static enum xv_err
+key_check(struct xv_req *req, unsigned flags)
+{
+	unsigned need = flags & (XV_SCOPE_READ | XV_SCOPE_WRITE | XV_SCOPE_ADMIN);
+
+	if (!(flags & XV_AUTH_ADMIN))
+		return xv_fail(req, XV_E_FORBIDDEN, NULL,
+		    "API keys cannot be used for this operation");
+	if (need == 0)
+		need = req->method == XV_GET ? XV_SCOPE_READ : XV_SCOPE_WRITE;
+	if ((req->who.scopes & need) != need)
+		return xv_fail(req, XV_E_INSUFFICIENT_SCOPE, NULL,
+		    "the API key lacks a scope this operation needs");
 	return XV_OK;
 }
 
@@ -239,23 +473,13 @@ xv_auth_check(struct xv_req *req, unsigned flags)
 	}
 	if (w->super_admin && !w->is_key)
 		return XV_OK;
-	if (req->tenant[0] != '\0' && strcmp(w->tid, req->tenant) != 0)
+	if (req->tenant[0] != '\0' && strcasecmp(w->tid, req->tenant) != 0)
 		return xv_fail(req, XV_E_TENANT_MISMATCH, NULL,
 		    "the credential belongs to another tenant");
+	if (w->is_key)
+		return key_check(req, flags);
 	if (flags & XV_AUTH_ANY)
 		return XV_OK;
-	if (w->is_key) {
-		unsigned need = (flags & (XV_SCOPE_READ | XV_SCOPE_WRITE |
-		    XV_SCOPE_ADMIN));
-
-		if (need == 0)
-			need = req->method == XV_GET ? XV_SCOPE_READ :
-			    XV_SCOPE_WRITE;
-		if ((w->scopes & need) != need)
-			return xv_fail(req, XV_E_INSUFFICIENT_SCOPE, NULL,
-			    "the API key lacks a scope this operation needs");
-		return XV_OK;
-	}
 	if (!w->admin)
 		return xv_fail(req, XV_E_FORBIDDEN, NULL,
 		    "this operation needs the admin role");

@@ -29,6 +29,13 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 	[XV_ST_KEY_INSERT] = { "l_key_insert", 3,
 	    "INSERT INTO signing_keys (kid, public_pem, private_sealed) "
 	    "VALUES ($1, $2, $3)" },
+	[XV_ST_APIKEY_LOOKUP] = { "l_apikey_lookup", 1,
+	    "SELECT id, tenant_id, scopes FROM xv_api_key_lookup($1)" },
+	/* Its own transaction: the local setting holds until its commit. */
+	[XV_ST_APIKEY_COUNT] = { "l_apikey_count", 5,
+	    "SELECT xv_api_key_count($1, $2::int, $3::date, $4::int, "
+	    "to_timestamp($5::bigint)), "
+	    "set_config('synchronous_commit', 'off', true)" },
 };
 
 static PGconn			*conn;

@@ -6,12 +6,15 @@
  * 405 with Allow), caps and checks the body, authenticates and scopes it
  * from the route's flags, runs the handler inside one transaction that
  * is scoped to the tenant, answers a problem for any failure the handler
- * did not answer itself, and logs one line.
+ * did not answer itself, and logs one line.  Work that the client need
+ * not wait for (counting an API key's use) runs after the answer is out,
+ * and is written when no other request waits for the process.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -290,6 +293,21 @@ health(struct xv_req *req)
 	    xv_conf_prog()));
 }
 
+/*
+ * Whether another request already waits for this very process.  Only a
+ * socket of its own tells (lighttpd gives each process one; so does -s
+ * without -c): on a shared one another process may take the request.
+ */
+static int own_socket = 1;
+
+static int
+request_waiting(FCGX_Request *fr)
+{
+	struct pollfd pfd = { fr->listen_sock, POLLIN, 0 };
+
+	return own_socket && poll(&pfd, 1, 0) > 0;
+}
+
 static void
 handle(const struct xv_program *prog, FCGX_Request *fr)
 {
@@ -334,6 +352,10 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 done:
 	req_write(&req);
 	req_log(&req);
+	/* The client has its answer; only then count an API key's use. */
+	FCGX_Finish_r(fr);
+	xv_auth_key_count(&req);
+	xv_auth_key_flush(!request_waiting(fr));
 	req_free(&req);
 }
 
@@ -404,6 +426,7 @@ int
 xv_main(const struct xv_program *prog, int argc, char *argv[])
 {
 	FCGX_Request	 fr;
+	struct sigaction sa;
 	int		 ch, check = 0, sock = 0, nproc = 1;
 	const char	*path = NULL;
 
@@ -445,17 +468,25 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 			    path);
 			return 1;
 		}
+		own_socket = nproc == 1;
 		if (prefork(nproc) == 0)
 			return 0;
 	}
 	/* Each process has its own connection; failure here is retried. */
 	xv_db_init(prog->stmts, prog->nstmts);
-	if (FCGX_InitRequest(&fr, sock, 0) != 0)
+	/*
+	 * SIGTERM (how lighttpd and prefork stop a process) ends the loop
+	 * at the next accept rather than the process, so that uses of API
+	 * keys counted but not yet written are written first.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	if (FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return 1;
-	while (FCGX_Accept_r(&fr) >= 0) {
-		handle(prog, &fr);
-		FCGX_Finish_r(&fr);
-	}
+	while (!stopping && FCGX_Accept_r(&fr) >= 0)
+		handle(prog, &fr);	/* finishes the request itself */
+	xv_auth_key_flush(1);
 	xv_db_finish();
 	return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * tenant.c: the tenant a request is scoped to.  X-Tenant-ID is read and
- * checked by the route's mode; xv_tenant_enter then scopes the request's
- * transaction to it (app.tenant_id, which every RLS policy reads) and is
- * the one shared check that refuses an unknown or suspended tenant.
+ * checked by the route's mode (an API key's own tenant stands in for a
+ * missing one); xv_tenant_enter then scopes the request's transaction to
+ * it (app.tenant_id, which every RLS policy reads) and is the one shared
+ * check that refuses an unknown or suspended tenant.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -30,6 +31,12 @@ xv_tenant_header(struct xv_req *req, unsigned flags)
 	if (!(flags & (XV_TENANT_REQ | XV_TENANT_OPT)))
 		return XV_OK;
 	if (h == NULL) {
+		/* An API key names its tenant; X-Tenant-ID is optional then. */
+		if (req->authed && req->who.is_key) {
+			snprintf(req->tenant, sizeof(req->tenant), "%s",
+			    req->who.tid);
+			return XV_OK;
+		}
 		if (flags & XV_TENANT_OPT)
 			return XV_OK;
 		return xv_fail(req, XV_E_TENANT_REQUIRED, NULL,

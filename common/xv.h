@@ -5,9 +5,9 @@
  * request and response (req.c, resp.c), the route table and main loop
  * (route.c), strict JSON bodies (json.c), validators (valid.c),
  * configuration (conf.c), logging (log.c), the database connection and
- * its statement table (db.c), cryptography (crypto.c), bearer
- * authentication and role rules (auth.c), tenant scoping (tenant.c) and
- * the audit log (audit.c).
+ * its statement table (db.c), cryptography (crypto.c), authentication by
+ * bearer JWT or API key and the role and scope rules (auth.c), tenant
+ * scoping (tenant.c) and the audit log (audit.c).
  *
  * Ownership: functions that return a heap pointer say so; everything a
  * request allocates through xv_req_* is released by xv_req_free().
@@ -187,6 +187,7 @@ struct xv_principal {
 	int	 is_key;		/* authenticated by an API key */
 	unsigned scopes;		/* XV_SCOPE_* for API keys */
 	char	 key_id[XV_UUID_LEN + 1];
+	char	 key_hash[65];		/* counts the key's use; never shown */
 	long	 iat;
 };
 
@@ -336,6 +337,27 @@ json_t		*xv_jwt_verify(const char *token, const char **typ);
 enum xv_err	xv_auth_jwt(struct xv_req *, const char *token,
 		    struct xv_principal *);
 enum xv_err	xv_auth_check(struct xv_req *, unsigned flags);
+
+/* API keys: "xavyo_ak_" and 43 base64url characters (256 bits). */
+#define XV_APIKEY_PREFIX	"xavyo_ak_"
+#define XV_APIKEY_LEN		(9 + 43)
+#define XV_APIKEY_SHARDS	16	/* usage rows per key and day */
+/*
+ * The stored form of an API key: hex HMAC-SHA-256 keyed with
+ * api_key_secret.  Returns 0, -1 if key is not shaped like an API key,
+ * -2 if api_key_secret is missing or shorter than 32 characters.
+ */
+int		xv_auth_key_hash(const char *key, char out[65]);
+/* Authenticates an API key into req->who; 401 if unknown or expired. */
+enum xv_err	xv_auth_key(struct xv_req *, const char *key);
+/*
+ * Counts one use of req's API key in memory; call after the answer has
+ * gone, then xv_auth_key_flush(idle), which writes the counts when idle
+ * (no other request waiting) or enough have gathered.
+ */
+void		xv_auth_key_count(struct xv_req *);
+void		xv_auth_key_flush(int idle);
+
 /*
  * Opens the request's transaction scoped to req->tenant (or to the
  * system context when sys is set) and refuses a suspended or unknown
@@ -358,6 +380,8 @@ enum xv_libstmt {
 	XV_ST_KEY_PUBLIC,
 	XV_ST_KEY_SIGNER,
 	XV_ST_KEY_INSERT,
+	XV_ST_APIKEY_LOOKUP,
+	XV_ST_APIKEY_COUNT,
 	XV_ST__MAX
 };
 

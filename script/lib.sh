@@ -14,7 +14,7 @@ XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
  libpq-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
  postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
  python3-jwt python3-cryptography mandoc wrk iproute2"
-XV_PROGRAMS="tenants oauth"
+XV_PROGRAMS="tenants oauth apikeys"
 XV_SYSTEM_TENANT=00000000-0000-0000-0000-000000000001
 
 xv_root() { [ "$(id -u)" = 0 ]; }
@@ -105,6 +105,9 @@ xv_stack_secrets() {
 		} > "$f"
 		chmod 600 "$f"
 	fi
+	# Stacks made before API keys lack their digest key: add it once.
+	grep -q '^API_KEY_SECRET=' "$f" ||
+	    echo "API_KEY_SECRET=$(xv_secret 32)" >> "$f"
 	# shellcheck disable=SC1090
 	. "$f"
 }
@@ -155,6 +158,7 @@ xv_stack_conf() {
 		echo "database = host=$d/run port=$pgport dbname=xavyo"
 		echo "issuer = http://127.0.0.1:$http"
 		echo "master_key = $MASTER_KEY"
+		echo "api_key_secret = $API_KEY_SECRET"
 		echo "sql_dir = $XV_SRC/sql"
 		echo "access_log = ${XV_ACCESS_LOG:-1}"
 		for r in owner tenants oauth apikeys auth invitations; do

@@ -1,0 +1,500 @@
+/*
+ * apikeys.fcgi: a tenant's API keys: create (the key is shown once and
+ * only its keyed digest is stored), list, get, delete (revokes at once,
+ * in every process), introspect, and daily usage.  Every route needs the
+ * admin role, or an API key with the admin scope; a key never creates a
+ * key with a scope it lacks.  Authentication by key, and the counting of
+ * each use, live in the library (auth.c), since every admin program
+ * accepts keys.  See apikeys.fcgi(8).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xv.h"
+
+#define PREFIX_LEN	(9 + 8)		/* "xavyo_ak_" and 8 characters */
+#define USAGE_DAYS_MAX	90
+#define USAGE_DAYS_DEF	30
+#define DAY		86400L
+
+enum stmt {
+	ST_KEY_INSERT,
+	ST_KEY_LIST,
+	ST_KEY_GET,
+	ST_KEY_DELETE,
+	ST_KEY_INTROSPECT,
+	ST_USAGE,
+	ST__MAX
+};
+
+/* Columns of a key as answers show it; never key_hash. */
+#define KEY_COLS \
+	"id, name, key_prefix, to_json(scopes)::text, xv_ts(expires_at), " \
+	"xv_ts(created_at)"
+#define KEY_LIVE	"revoked_at IS NULL"
+
+static const struct xv_stmt stmts[ST__MAX] = {
+	[ST_KEY_INSERT] = { "key_insert", 7,
+	    "INSERT INTO api_keys (tenant_id, name, key_prefix, key_hash, "
+	    "scopes, expires_at, created_by) VALUES ($1::uuid, $2, $3, $4, "
+	    "string_to_array($5, ' '), $6::timestamptz, $7) "
+	    "RETURNING " KEY_COLS },
+	/* One row even past the last page, so that total is always there. */
+	[ST_KEY_LIST] = { "key_list", 3,
+	    "WITH k AS (SELECT id, name, key_prefix, scopes, expires_at, "
+	    "created_at FROM api_keys WHERE tenant_id = $1::uuid AND "
+	    KEY_LIVE ") "
+	    "SELECT p.id, p.name, p.key_prefix, to_json(p.scopes)::text, "
+	    "xv_ts(p.expires_at), xv_ts(p.created_at), t.total "
+	    "FROM (SELECT count(*) FROM k) t(total) LEFT JOIN LATERAL "
+	    "(SELECT * FROM k ORDER BY created_at, id LIMIT $2::int "
+	    "OFFSET $3::bigint) p ON true" },
+	[ST_KEY_GET] = { "key_get", 2,
+	    "SELECT " KEY_COLS " FROM api_keys WHERE id = $1::uuid AND "
+	    "tenant_id = $2::uuid AND " KEY_LIVE },
+	[ST_KEY_DELETE] = { "key_delete", 2,
+	    "UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid AND "
+	    "tenant_id = $2::uuid AND " KEY_LIVE " RETURNING " KEY_COLS },
+	[ST_KEY_INTROSPECT] = { "key_introspect", 2,
+	    "SELECT id, name, to_json(scopes)::text, tenant_id, "
+	    "xv_ts(expires_at), xv_ts(created_at) FROM api_keys "
+	    "WHERE key_hash = $1 AND tenant_id = $2::uuid AND " KEY_LIVE
+	    " AND (expires_at IS NULL OR expires_at > now())" },
+	/* Every day of [$3, $4], the shards added up; last use of all time. */
+	[ST_USAGE] = { "usage", 4,
+	    "SELECT to_char(d, 'YYYY-MM-DD'), coalesce(sum(u.requests), 0), "
+	    "(SELECT xv_ts(max(last_used_at)) FROM api_key_usage "
+	    "WHERE key_id = $1::uuid AND tenant_id = $2::uuid) "
+	    "FROM generate_series($3::date, $4::date, interval '1 day') d "
+	    "LEFT JOIN api_key_usage u ON u.key_id = $1::uuid AND "
+	    "u.tenant_id = $2::uuid AND u.day = d::date "
+	    "GROUP BY d ORDER BY d" },
+};
+
+static const char *const scope_names[] = { "read", "write", "admin", NULL };
+static const unsigned scope_bits[] = { XV_SCOPE_READ, XV_SCOPE_WRITE,
+    XV_SCOPE_ADMIN };
+
+static int
+valid_time(const char *s)
+{
+	return xv_valid_rfc3339(s, NULL);
+}
+
+static const struct xv_field create_fields[] = {
+	{ "name", XV_F_STRING, 1, 1, 200, NULL, NULL, NULL },
+	{ "scopes", XV_F_STRINGS, 1, 1, 3, scope_names, NULL, NULL },
+	{ "expires_at", XV_F_STRING, 0, 0, 0, NULL, valid_time, NULL },
+	XV_FIELDS_END
+};
+
+static const struct xv_field introspect_fields[] = {
+	{ "key", XV_F_STRING, 1, 1, 1024, NULL, NULL, NULL },
+	XV_FIELDS_END
+};
+
+static json_t *
+null_or_string(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? json_null() :
+	    json_string(PQgetvalue(r, row, col));
+}
+
+static json_t *
+scopes_json(PGresult *r, int row, int col)
+{
+	json_t *j = json_loads(PQgetvalue(r, row, col), JSON_DECODE_ANY, NULL);
+
+	return j ? j : json_array();
+}
+
+/* A key as answers show it, from a KEY_COLS row. */
+static json_t *
+key_json(PGresult *r, int row)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}",
+	    "id", PQgetvalue(r, row, 0), "name", PQgetvalue(r, row, 1),
+	    "key_prefix", PQgetvalue(r, row, 2),
+	    "scopes", scopes_json(r, row, 3),
+	    "expires_at", null_or_string(r, row, 4),
+	    "created_at", PQgetvalue(r, row, 5));
+}
+
+/* What audit rows keep of a key: neither the key, its digest nor prefix. */
+static json_t *
+key_audit_json(PGresult *r, int row)
+{
+	return json_pack("{s:s, s:s, s:o, s:o}",
+	    "id", PQgetvalue(r, row, 0), "name", PQgetvalue(r, row, 1),
+	    "scopes", scopes_json(r, row, 3),
+	    "expires_at", null_or_string(r, row, 4));
+}
+
+/*
+ * The requested scopes as bits and as the space-separated list that
+ * the INSERT takes; a repeated scope is refused.
+ */
+static enum xv_err
+scopes_parse(struct xv_req *req, json_t *arr, unsigned *bits, char *list,
+    size_t listsz)
+{
+	json_t	*v;
+	size_t	 i, k;
+
+	*bits = 0;
+	list[0] = '\0';
+	json_array_foreach(arr, i, v) {
+		for (k = 0; scope_names[k] != NULL; k++)
+			if (strcmp(json_string_value(v), scope_names[k]) == 0)
+				break;
+		if (scope_names[k] == NULL || (*bits & scope_bits[k]))
+			return xv_fail(req, XV_E_VALIDATION, "scopes",
+			    "scopes must not repeat a scope");
+		*bits |= scope_bits[k];
+		snprintf(list + strlen(list), listsz - strlen(list), "%s%s",
+		    i ? " " : "", scope_names[k]);
+	}
+	return XV_OK;
+}
+
+/* Checks what the field table cannot: repeats, the future, the creator. */
+static enum xv_err
+create_check(struct xv_req *req, json_t *body, char *list, size_t listsz)
+{
+	const char	*exp = json_string_value(json_object_get(body,
+			    "expires_at"));
+	time_t		 t;
+	unsigned	 bits;
+	enum xv_err	 rc;
+
+	if ((rc = scopes_parse(req, json_object_get(body, "scopes"), &bits,
+	    list, listsz)) != XV_OK)
+		return rc;
+	if (exp != NULL && (!xv_valid_rfc3339(exp, &t) || t <= time(NULL)))
+		return xv_fail(req, XV_E_VALIDATION, "expires_at",
+		    "expires_at must be in the future");
+	if (req->who.is_key && (bits & req->who.scopes) != bits)
+		return xv_fail(req, XV_E_INSUFFICIENT_SCOPE, "scopes",
+		    "an API key cannot create a key with a scope it lacks");
+	return XV_OK;
+}
+
+/* A new key: "xavyo_ak_" and 256 random bits; its digest to hash. */
+static enum xv_err
+key_new(struct xv_req *req, char key[XV_APIKEY_LEN + 1], char hash[65])
+{
+	unsigned char	 rnd[32];
+	char		*b = NULL;
+	int		 h = -1;
+
+	if (xv_random(rnd, sizeof(rnd)) == 0 &&
+	    (b = xv_b64url_encode(rnd, sizeof(rnd))) != NULL) {
+		snprintf(key, XV_APIKEY_LEN + 1, "%s%s", XV_APIKEY_PREFIX, b);
+		h = xv_auth_key_hash(key, hash);
+	}
+	explicit_bzero(rnd, sizeof(rnd));
+	if (b != NULL) {
+		explicit_bzero(b, strlen(b));
+		free(b);
+	}
+	if (h == -2)
+		xv_log("error", __func__, req->request_id,
+		    "api_key_secret is missing or too short");
+	if (h != 0)
+		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot make a key");
+	return XV_OK;
+}
+
+static enum xv_err
+key_create(struct xv_req *req)
+{
+	json_t		*body = NULL, *out = NULL, *audit = NULL;
+	PGresult	*r = NULL;
+	char		 key[XV_APIKEY_LEN + 1] = "", hash[65], list[32];
+	char		 prefix[PREFIX_LEN + 1], loc[64];
+	const char	*p[7];
+	enum xv_err	 rc;
+
+	if ((rc = xv_req_json(req, &body)) != XV_OK ||
+	    (rc = xv_json_check(req, body, create_fields, "")) != XV_OK ||
+	    (rc = create_check(req, body, list, sizeof(list))) != XV_OK ||
+	    (rc = key_new(req, key, hash)) != XV_OK)
+		goto out;
+	memcpy(prefix, key, PREFIX_LEN);
+	prefix[PREFIX_LEN] = '\0';
+	p[0] = req->tenant;
+	p[1] = json_string_value(json_object_get(body, "name"));
+	p[2] = prefix;
+	p[3] = hash;
+	p[4] = list;
+	p[5] = json_string_value(json_object_get(body, "expires_at"));
+	p[6] = req->who.sub;
+	if ((r = xv_db_run(ST_KEY_INSERT, 7, p, &rc)) == NULL) {
+		rc = xv_fail(req, rc == XV_E_CONFLICT ? XV_E_INTERNAL : rc, NULL,
+		    "cannot store the key");
+		goto out;
+	}
+	audit = key_audit_json(r, 0);
+	if ((rc = xv_audit(req, req->tenant, "api_key.created", "api_key",
+	    PQgetvalue(r, 0, 0), NULL, audit)) != XV_OK)
+		goto out;
+	if ((out = key_json(r, 0)) == NULL) {
+		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot encode the key");
+		goto out;
+	}
+	/* The one answer that ever holds the key. */
+	json_object_set_new(out, "key", json_string(key));
+	snprintf(loc, sizeof(loc), "/admin/api-keys/%s", PQgetvalue(r, 0, 0));
+	xv_resp_header(req, "Location", loc);
+	rc = xv_resp_json(req, 201, out);
+	out = NULL;
+out:
+	explicit_bzero(key, sizeof(key));
+	PQclear(r);
+	json_decref(body);
+	json_decref(out);
+	json_decref(audit);
+	return rc;
+}
+
+static enum xv_err
+key_list(struct xv_req *req)
+{
+	long		 limit, offset;
+	char		 l[24], o[24];
+	const char	*p[3] = { req->tenant, l, o };
+	PGresult	*r;
+	json_t		*arr;
+	enum xv_err	 rc;
+	int		 i;
+
+	if ((rc = xv_req_page(req, &limit, &offset)) != XV_OK)
+		return rc;
+	snprintf(l, sizeof(l), "%ld", limit);
+	snprintf(o, sizeof(o), "%ld", offset);
+	if ((r = xv_db_run(ST_KEY_LIST, 3, p, &rc)) == NULL)
+		return xv_fail(req, rc, NULL, "cannot list the keys");
+	arr = json_array();
+	for (i = 0; i < PQntuples(r); i++)
+		if (!PQgetisnull(r, i, 0))
+			json_array_append_new(arr, key_json(r, i));
+	rc = xv_resp_json(req, 200, json_pack("{s:o, s:I, s:I, s:I}",
+	    "api_keys", arr, "total", (json_int_t)strtoll(PQgetvalue(r, 0, 6),
+	    NULL, 10), "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+	PQclear(r);
+	return rc;
+}
+
+/* Runs a one-row statement on the path's key id; 404 if none. */
+static PGresult *
+key_row(struct xv_req *req, int st, enum xv_err *rc)
+{
+	const char	*p[2] = { req->params[0], req->tenant };
+	PGresult	*r;
+
+	if (!xv_valid_uuid(req->params[0])) {
+		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such API key");
+		return NULL;
+	}
+	if ((r = xv_db_run(st, 2, p, rc)) == NULL) {
+		*rc = xv_fail(req, *rc, NULL, "cannot read the key");
+		return NULL;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such API key");
+		return NULL;
+	}
+	return r;
+}
+
+static enum xv_err
+key_get(struct xv_req *req)
+{
+	PGresult	*r;
+	enum xv_err	 rc;
+
+	if ((r = key_row(req, ST_KEY_GET, &rc)) == NULL)
+		return rc;
+	rc = xv_resp_json(req, 200, key_json(r, 0));
+	PQclear(r);
+	return rc;
+}
+
+/* Revokes the key: it fails from the next request on, everywhere. */
+static enum xv_err
+key_delete(struct xv_req *req)
+{
+	PGresult	*r;
+	json_t		*oldv;
+	enum xv_err	 rc;
+
+	if ((r = key_row(req, ST_KEY_DELETE, &rc)) == NULL)
+		return rc;
+	oldv = key_audit_json(r, 0);
+	rc = xv_audit(req, req->tenant, "api_key.deleted", "api_key",
+	    PQgetvalue(r, 0, 0), oldv, NULL);
+	json_decref(oldv);
+	PQclear(r);
+	if (rc != XV_OK)
+		return rc;
+	return xv_resp_empty(req, 204);
+}
+
+/* {"active": true, ...} for a live key of this tenant, else only false. */
+static enum xv_err
+key_introspect(struct xv_req *req)
+{
+	json_t		*body = NULL, *out = NULL;
+	PGresult	*r = NULL;
+	char		 hash[65];
+	const char	*p[2] = { hash, req->tenant };
+	enum xv_err	 rc;
+	int		 h;
+
+	if ((rc = xv_req_json(req, &body)) != XV_OK ||
+	    (rc = xv_json_check(req, body, introspect_fields, "")) != XV_OK)
+		goto out;
+	h = xv_auth_key_hash(json_string_value(json_object_get(body, "key")),
+	    hash);
+	if (h == -2) {
+		xv_log("error", __func__, req->request_id,
+		    "api_key_secret is missing or too short");
+		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot check the key");
+		goto out;
+	}
+	if (h == 0 && (r = xv_db_run(ST_KEY_INTROSPECT, 2, p, &rc)) == NULL) {
+		rc = xv_fail(req, rc, NULL, "cannot check the key");
+		goto out;
+	}
+	if (r != NULL && PQntuples(r) == 1)
+		out = json_pack("{s:b, s:s, s:s, s:o, s:s, s:o, s:s}",
+		    "active", 1, "id", PQgetvalue(r, 0, 0),
+		    "name", PQgetvalue(r, 0, 1), "scopes", scopes_json(r, 0, 2),
+		    "tenant_id", PQgetvalue(r, 0, 3),
+		    "expires_at", null_or_string(r, 0, 4),
+		    "created_at", PQgetvalue(r, 0, 5));
+	else
+		out = json_pack("{s:b}", "active", 0);
+	rc = xv_resp_json(req, 200, out);
+out:
+	PQclear(r);
+	json_decref(body);
+	return rc;
+}
+
+static void
+day_text(long day, char buf[16])
+{
+	time_t		t = (time_t)day * DAY;
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 16, "%Y-%m-%d", &tm);
+}
+
+/*
+ * A ?since= or ?until= bound as a UTC day number: a date (2026-02-07)
+ * or an RFC 3339 time, whose UTC day counts.  Absent: *day is kept.
+ */
+static enum xv_err
+day_param(struct xv_req *req, const char *name, long *day)
+{
+	char		*v = xv_req_query(req, name), *end, back[16];
+	struct tm	 tm;
+	time_t		 t = 0;
+	int		 ok;
+
+	if (v == NULL)
+		return XV_OK;
+	memset(&tm, 0, sizeof(tm));
+	if (strlen(v) == 10) {
+		/* A date that exists: 2026-02-30 does not survive the trip. */
+		ok = (end = strptime(v, "%Y-%m-%d", &tm)) != NULL &&
+		    *end == '\0';
+		t = ok ? timegm(&tm) : 0;
+		day_text(t / DAY, back);
+		ok = ok && strcmp(back, v) == 0;
+	} else
+		ok = xv_valid_rfc3339(v, &t);
+	free(v);
+	if (!ok)
+		return xv_fail(req, XV_E_VALIDATION, name,
+		    "%s must be a date (YYYY-MM-DD) or an RFC 3339 time", name);
+	*day = t >= 0 ? t / DAY : -((-t + DAY - 1) / DAY);
+	return XV_OK;
+}
+
+/* Requests by UTC day over [since, until] (default: the last 30 days). */
+static enum xv_err
+key_usage(struct xv_req *req)
+{
+	PGresult	*k = NULL, *r = NULL;
+	long		 until = time(NULL) / DAY, since;
+	char		 s[16], u[16];
+	const char	*p[4] = { req->params[0], req->tenant, s, u };
+	json_t		*daily = NULL;
+	json_int_t	 n, total = 0;
+	enum xv_err	 rc;
+	int		 i;
+
+	if ((rc = day_param(req, "until", &until)) != XV_OK)
+		return rc;
+	since = until - (USAGE_DAYS_DEF - 1);
+	if ((rc = day_param(req, "since", &since)) != XV_OK)
+		return rc;
+	if (since > until || until - since >= USAGE_DAYS_MAX)
+		return xv_fail(req, XV_E_VALIDATION, "since",
+		    "since must not be after until, nor more than %d days "
+		    "before it", USAGE_DAYS_MAX - 1);
+	if ((k = key_row(req, ST_KEY_GET, &rc)) == NULL)
+		return rc;
+	day_text(since, s);
+	day_text(until, u);
+	if ((r = xv_db_run(ST_USAGE, 4, p, &rc)) == NULL) {
+		rc = xv_fail(req, rc, NULL, "cannot read the key's usage");
+		goto out;
+	}
+	daily = json_array();
+	for (i = 0; i < PQntuples(r); i++) {
+		n = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		total += n;
+		json_array_append_new(daily, json_pack("{s:s, s:I}",
+		    "date", PQgetvalue(r, i, 0), "requests", n));
+	}
+	rc = xv_resp_json(req, 200, json_pack("{s:s, s:I, s:o, s:s, s:s, s:o}",
+	    "key_id", PQgetvalue(k, 0, 0), "total_requests", total,
+	    "last_used_at", PQntuples(r) ? null_or_string(r, 0, 2) : json_null(),
+	    "since", s, "until", u, "daily", daily));
+	daily = NULL;
+out:
+	json_decref(daily);
+	PQclear(k);
+	PQclear(r);
+	return rc;
+}
+
+/* Managing keys needs the admin scope whatever the method. */
+#define KEYS	(XV_AUTH_ADMIN | XV_TENANT_REQ | XV_SCOPE_ADMIN)
+
+static const struct xv_route routes[] = {
+	{ XV_POST, "/admin/api-keys", KEYS, key_create },
+	{ XV_GET, "/admin/api-keys", KEYS, key_list },
+	{ XV_POST, "/admin/api-keys/introspect", KEYS, key_introspect },
+	{ XV_GET, "/admin/api-keys/{id}", KEYS, key_get },
+	{ XV_DELETE, "/admin/api-keys/{id}", KEYS, key_delete },
+	{ XV_GET, "/admin/api-keys/{id}/usage", KEYS, key_usage },
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct xv_program prog = {
+		"apikeys", routes, sizeof(routes) / sizeof(routes[0]),
+		stmts, ST__MAX
+	};
+
+	return xv_main(&prog, argc, argv);
+}
