@@ -440,18 +440,22 @@ doc_handle(struct xv_req *req, int get, int lock, int upd,
 		    "cannot read the tenant's %s", stmts[get].name);
 		goto out;
 	}
+	/* A read answers the stored document as PostgreSQL prints it. */
+	if (req->method != XV_PUT) {
+		rc = xv_resp_raw(req, 200, "application/json; charset=utf-8",
+		    PQgetvalue(r, 0, 0), PQgetlength(r, 0, 0));
+		goto out;
+	}
 	if ((cur = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL) {
 		rc = xv_fail(req, XV_E_INTERNAL, NULL, "stored document is bad");
 		goto out;
 	}
-	if (req->method == XV_PUT) {
-		oldv = json_deep_copy(cur);
-		xv_json_merge(cur, body);
-		if ((rc = run_json(req, upd, req->tenant, cur)) != XV_OK ||
-		    (rc = xv_audit(req, req->tenant, action, "tenant",
-		    req->tenant, oldv, cur)) != XV_OK)
-			goto out;
-	}
+	oldv = json_deep_copy(cur);
+	xv_json_merge(cur, body);
+	if ((rc = run_json(req, upd, req->tenant, cur)) != XV_OK ||
+	    (rc = xv_audit(req, req->tenant, action, "tenant",
+	    req->tenant, oldv, cur)) != XV_OK)
+		goto out;
 	rc = xv_resp_json(req, 200, cur);
 	cur = NULL;
 out:

@@ -47,6 +47,31 @@ xv_buf_addf(struct xv_buf *b, const char *fmt, ...)
 		    sizeof(tmp) - 1);
 }
 
+/* Appends s as a JSON string literal, quoted and escaped (RFC 8259). */
+void
+xv_buf_json_str(struct xv_buf *b, const char *s)
+{
+	const char	*run;
+	char		 esc[8];
+
+	xv_buf_add(b, "\"", 1);
+	for (run = s; *s != '\0'; s++) {
+		unsigned char c = *s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		xv_buf_add(b, run, s - run);
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		xv_buf_add(b, esc, strlen(esc));
+		run = s + 1;
+	}
+	xv_buf_add(b, run, s - run);
+	xv_buf_add(b, "\"", 1);
+}
+
 void
 xv_buf_free(struct xv_buf *b)
 {

@@ -134,6 +134,9 @@ read_body(struct xv_req *req, unsigned flags)
 	return XV_OK;
 }
 
+static char		rid_prefix[20];
+static unsigned long	rid_count;
+
 static void
 req_init(struct xv_req *req, FCGX_Request *fr)
 {
@@ -160,10 +163,18 @@ req_init(struct xv_req *req, FCGX_Request *fr)
 	rid = xv_req_header(req, "HTTP_X_REQUEST_ID");
 	if (rid != NULL && xv_valid_request_id(rid))
 		snprintf(req->request_id, sizeof(req->request_id), "%s", rid);
-	else if (xv_random(rnd, sizeof(rnd)) == 0 &&
-	    (b = xv_b64url_encode(rnd, sizeof(rnd))) != NULL) {
-		snprintf(req->request_id, sizeof(req->request_id), "%s", b);
-		free(b);
+	else {
+		/*
+		 * A random prefix per process and a counter: unique across
+		 * processes and servers without drawing randomness per request.
+		 */
+		if (rid_prefix[0] == '\0' && xv_random(rnd, sizeof(rnd)) == 0 &&
+		    (b = xv_b64url_encode(rnd, sizeof(rnd))) != NULL) {
+			snprintf(rid_prefix, sizeof(rid_prefix), "%s", b);
+			free(b);
+		}
+		snprintf(req->request_id, sizeof(req->request_id), "%s-%lx",
+		    rid_prefix, ++rid_count);
 	}
 }
 
@@ -202,8 +213,8 @@ req_log(struct xv_req *req)
 {
 	struct timespec	 t1;
 	long		 us;
-	json_t		*o;
-	char		*s, ts[32];
+	char		 ts[32];
+	struct xv_buf	 b = { 0 };
 
 	if (xv_conf_int("access_log", 1) == 0)
 		return;
@@ -211,20 +222,24 @@ req_log(struct xv_req *req)
 	us = (t1.tv_sec - req->t0.tv_sec) * 1000000L +
 	    (t1.tv_nsec - req->t0.tv_nsec) / 1000;
 	xv_time_rfc3339(time(NULL), ts);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:s}",
-	    "ts", ts, "level", "info", "prog", xv_conf_prog(),
-	    "request_id", req->request_id, "method", req->method_str,
-	    "status", req->status, "us", (json_int_t)us,
-	    "path", req->path, "tenant", req->tenant);
-	if (o == NULL)
-		return;
-	if (req->authed)
-		json_object_set_new(o, "sub", json_string(req->who.sub));
-	if ((s = json_dumps(o, JSON_COMPACT)) != NULL) {
-		fprintf(stderr, "%s\n", s);
-		free(s);
+	/* Written directly (the hot path): every string is JSON-escaped. */
+	xv_buf_addf(&b, "{\"ts\":\"%s\",\"level\":\"info\",\"prog\":", ts);
+	xv_buf_json_str(&b, xv_conf_prog());
+	XV_BUF_LIT(&b, ",\"request_id\":");
+	xv_buf_json_str(&b, req->request_id);
+	XV_BUF_LIT(&b, ",\"method\":");
+	xv_buf_json_str(&b, req->method_str);
+	xv_buf_addf(&b, ",\"status\":%d,\"us\":%ld,\"path\":", req->status, us);
+	xv_buf_json_str(&b, req->path);
+	XV_BUF_LIT(&b, ",\"tenant\":");
+	xv_buf_json_str(&b, req->tenant);
+	if (req->authed) {
+		XV_BUF_LIT(&b, ",\"sub\":");
+		xv_buf_json_str(&b, req->who.sub);
 	}
-	json_decref(o);
+	XV_BUF_LIT(&b, "}\n");
+	fwrite(b.p, 1, b.len, stderr);
+	xv_buf_free(&b);
 }
 
 static void

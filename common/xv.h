@@ -200,6 +200,8 @@ struct xv_buf {
 void	xv_buf_add(struct xv_buf *, const char *, size_t);
 void	xv_buf_addf(struct xv_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	xv_buf_json_str(struct xv_buf *, const char *);	/* quoted, escaped */
+#define XV_BUF_LIT(b, lit)	xv_buf_add((b), (lit), sizeof(lit) - 1)
 void	xv_buf_free(struct xv_buf *);
 
 struct xv_req {

@@ -43,8 +43,8 @@ CREATE FUNCTION xv_enter(p_tenant text, p_sys boolean)
 RETURNS TABLE (status text, tokens_valid_after bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM set_config('app.tenant_id', coalesce(p_tenant, ''), true);
-	PERFORM set_config('app.system', CASE WHEN p_sys THEN 'on' ELSE '' END, true);
+	PERFORM set_config('app.tenant_id', coalesce(p_tenant, ''), true),
+	    set_config('app.system', CASE WHEN p_sys THEN 'on' ELSE '' END, true);
 	RETURN QUERY SELECT t.status,
 	    coalesce(extract(epoch FROM t.tokens_valid_after), 0)::bigint
 	    FROM tenants t WHERE t.id = p_tenant::uuid;

@@ -161,9 +161,45 @@ test_page(void)
 	}
 }
 
+/* xv_buf_json_str: the access log's strings are valid JSON literals. */
+static void
+test_json_str(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} c[] = {
+		{ "", "\"\"" },
+		{ "/admin/tenants", "\"/admin/tenants\"" },
+		{ "a\"b", "\"a\\\"b\"" },
+		{ "a\\b", "\"a\\\\b\"" },
+		{ "line\nbreak\t", "\"line\\u000abreak\\u0009\"" },
+		{ "\x01", "\"\\u0001\"" },
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(c); i++) {
+		struct xv_buf	b = { 0 };
+		json_t		*j;
+
+		t_begin("buf_json_str", "%s", t_show(c[i].in));
+		xv_buf_json_str(&b, c[i].in);
+		EXPECT(b.p != NULL && strcmp(b.p, c[i].want) == 0, "got %s, want %s",
+		    t_show(b.p), t_show(c[i].want));
+		j = b.p ? json_loads(b.p, JSON_DECODE_ANY, NULL) : NULL;
+		EXPECT(j != NULL && strcmp(json_string_value(j), c[i].in) == 0,
+		    "jansson does not read it back");
+		json_decref(j);
+		xv_buf_free(&b);
+		t_end();
+	}
+}
+
 void
 test_form(void)
 {
+	test_json_str();
 	test_urldecode();
 	test_form_get();
 	test_page();
