@@ -352,55 +352,20 @@ out:
 static enum xv_err
 client_list(struct xv_req *req)
 {
-	long		 limit, offset;
-	char		 l[24], o[24];
-	const char	*p[3] = { req->tenant, l, o };
-	PGresult	*r = NULL, *c = NULL;
-	json_t		*arr;
-	enum xv_err	 rc;
-	int		 i;
+	const char *p[1] = { req->tenant };
 
-	if ((rc = xv_req_page(req, &limit, &offset)) != XV_OK)
-		return rc;
-	snprintf(l, sizeof(l), "%ld", limit);
-	snprintf(o, sizeof(o), "%ld", offset);
-	if ((r = xv_db_run(ST_CLIENT_LIST, 3, p, &rc)) == NULL ||
-	    (c = xv_db_run(ST_CLIENT_COUNT, 1, p, &rc)) == NULL) {
-		PQclear(r);
-		return xv_fail(req, rc, NULL, "cannot list clients");
-	}
-	arr = json_array();
-	for (i = 0; i < PQntuples(r); i++)
-		json_array_append_new(arr, client_json(r, i));
-	rc = xv_resp_json(req, 200, json_pack("{s:o, s:I, s:I, s:I}",
-	    "clients", arr, "total", (json_int_t)strtoll(PQgetvalue(c, 0, 0),
-	    NULL, 10), "limit", (json_int_t)limit, "offset", (json_int_t)offset));
-	PQclear(r);
-	PQclear(c);
-	return rc;
+	return xv_resp_page(req, "clients", ST_CLIENT_LIST, ST_CLIENT_COUNT,
+	    p, 1, client_json);
 }
 
+/* One client of the scoped tenant by the path's {id}; 404 otherwise. */
 /* One client of the scoped tenant by the path's {id}; 404 otherwise. */
 static PGresult *
 client_row(struct xv_req *req, int st, enum xv_err *rc)
 {
-	const char	*p[2] = { req->params[0], req->tenant };
-	PGresult	*r;
+	const char *p[2] = { req->params[0], req->tenant };
 
-	if (!xv_valid_uuid(req->params[0])) {
-		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such client");
-		return NULL;
-	}
-	if ((r = xv_db_run(st, 2, p, rc)) == NULL) {
-		*rc = xv_fail(req, *rc, NULL, "cannot read the client");
-		return NULL;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such client");
-		return NULL;
-	}
-	return r;
+	return xv_row(req, st, 2, p, "client", rc);
 }
 
 static enum xv_err

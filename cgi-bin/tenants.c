@@ -278,58 +278,27 @@ out:
 	return rc;
 }
 
+static json_t *
+tenant_row_json(PGresult *r, int i)
+{
+	return tenant_json(r, i, 1);
+}
+
 static enum xv_err
 tenant_list(struct xv_req *req)
 {
-	long		 limit, offset;
-	char		 l[24], o[24];
-	const char	*p[2] = { l, o };
-	PGresult	*r = NULL, *c = NULL;
-	json_t		*arr;
-	enum xv_err	 rc;
-	int		 i;
-
-	if ((rc = xv_req_page(req, &limit, &offset)) != XV_OK)
-		return rc;
-	snprintf(l, sizeof(l), "%ld", limit);
-	snprintf(o, sizeof(o), "%ld", offset);
-	if ((r = xv_db_run(ST_TENANT_LIST, 2, p, &rc)) == NULL ||
-	    (c = xv_db_run(ST_TENANT_COUNT, 0, NULL, &rc)) == NULL) {
-		PQclear(r);
-		return xv_fail(req, rc, NULL, "cannot list tenants");
-	}
-	arr = json_array();
-	for (i = 0; i < PQntuples(r); i++)
-		json_array_append_new(arr, tenant_json(r, i, 1));
-	rc = xv_resp_json(req, 200, json_pack("{s:o, s:I, s:I, s:I}",
-	    "tenants", arr, "total", (json_int_t)strtoll(PQgetvalue(c, 0, 0),
-	    NULL, 10), "limit", (json_int_t)limit, "offset", (json_int_t)offset));
-	PQclear(r);
-	PQclear(c);
-	return rc;
+	return xv_resp_page(req, "tenants", ST_TENANT_LIST, ST_TENANT_COUNT,
+	    NULL, 0, tenant_row_json);
 }
 
+/* Runs a one-row tenant statement on the path's {id}; 404 if none. */
 /* Runs a one-row tenant statement on the path's {id}; 404 if none. */
 static PGresult *
 tenant_row(struct xv_req *req, int st, const char *reason, enum xv_err *rc)
 {
-	const char	*p[2] = { req->params[0], reason };
-	PGresult	*r;
+	const char *p[2] = { req->params[0], reason };
 
-	if (!xv_valid_uuid(req->params[0])) {
-		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such tenant");
-		return NULL;
-	}
-	if ((r = xv_db_run(st, stmts[st].nparams, p, rc)) == NULL) {
-		*rc = xv_fail(req, *rc, NULL, "cannot read the tenant");
-		return NULL;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such tenant");
-		return NULL;
-	}
-	return r;
+	return xv_row(req, st, stmts[st].nparams, p, "tenant", rc);
 }
 
 static enum xv_err
@@ -511,11 +480,8 @@ audit_list(struct xv_req *req)
 	static const char *names[] = { "action", "resource_type", "since",
 	    "until" };
 	char		*q[4] = { NULL, NULL, NULL, NULL };
-	char		 l[24], o[24];
-	const char	*p[7];
+	const char	*p[5];
 	long		 limit, offset;
-	PGresult	*r = NULL, *c = NULL;
-	json_t		*arr = NULL;
 	enum xv_err	 rc;
 	int		 i;
 
@@ -534,29 +500,13 @@ audit_list(struct xv_req *req)
 			goto out;
 		}
 	}
-	snprintf(l, sizeof(l), "%ld", limit);
-	snprintf(o, sizeof(o), "%ld", offset);
 	p[0] = req->tenant;
 	for (i = 0; i < 4; i++)
 		p[i + 1] = q[i];
-	p[5] = l;
-	p[6] = o;
 	/* Counted apart: a page past the end still has the total. */
-	if ((r = xv_db_run(ST_AUDIT_LIST, 7, p, &rc)) == NULL ||
-	    (c = xv_db_run(ST_AUDIT_COUNT, 5, p, &rc)) == NULL) {
-		rc = xv_fail(req, rc, NULL, "cannot read the audit log");
-		goto out;
-	}
-	arr = json_array();
-	for (i = 0; i < PQntuples(r); i++)
-		json_array_append_new(arr, audit_json(r, i));
-	rc = xv_resp_json(req, 200, json_pack("{s:o, s:I, s:I, s:I}",
-	    "audit_logs", arr, "total",
-	    (json_int_t)strtoll(PQgetvalue(c, 0, 0), NULL, 10),
-	    "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+	rc = xv_resp_page(req, "audit_logs", ST_AUDIT_LIST, ST_AUDIT_COUNT, p, 5,
+	    audit_json);
 out:
-	PQclear(r);
-	PQclear(c);
 	for (i = 0; i < 4; i++)
 		free(q[i]);
 	return rc;

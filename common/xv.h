@@ -259,6 +259,16 @@ void		xv_resp_problem(struct xv_req *, enum xv_err);
 /* RFC 6749 section 5.2 error body {"error", "error_description"}. */
 void		xv_resp_oauth_error(struct xv_req *, enum xv_err);
 
+/* ---- answers made of rows (rows.c) ---- */
+
+#define XV_PAGE_PARAMS	6
+
+PGresult	*xv_row(struct xv_req *, int st, int n, const char *const *p,
+		    const char *what, enum xv_err *rc);
+enum xv_err	 xv_resp_page(struct xv_req *, const char *plural, int list_st,
+		    int count_st, const char *const *p, int n,
+		    json_t *(*row)(PGresult *, int));
+
 /* ---- strict JSON bodies (json.c) ---- */
 
 enum xv_ftype {
