@@ -195,10 +195,7 @@ key_new(struct xv_req *req, char key[XV_APIKEY_LEN + 1], char hash[65])
 		h = xv_auth_key_hash(key, hash);
 	}
 	explicit_bzero(rnd, sizeof(rnd));
-	if (b != NULL) {
-		explicit_bzero(b, strlen(b));
-		free(b);
-	}
+	xv_free_secret(b);
 	if (h == -2)
 		xv_log("error", __func__, req->request_id,
 		    "api_key_secret is missing or too short");

@@ -334,10 +334,7 @@ client_create(struct xv_req *req)
 	rc = xv_resp_json(req, 200, out);
 	out = NULL;
 out:
-	if (secret != NULL) {
-		OPENSSL_cleanse(secret, strlen(secret));
-		free(secret);
-	}
+	xv_free_secret(secret);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	free(cid);
 	free(ru);
@@ -503,10 +500,7 @@ client_regenerate_secret(struct xv_req *req)
 	json_object_set_new(out, "client_secret", json_string(secret));
 	rc = xv_resp_json(req, 200, out);
 out:
-	if (secret != NULL) {
-		OPENSSL_cleanse(secret, strlen(secret));
-		free(secret);
-	}
+	xv_free_secret(secret);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	PQclear(r);
 	PQclear(u);
@@ -611,10 +605,7 @@ client_credentials(struct xv_req *req, const char *form, char **id,
 		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
 		    "malformed client credentials");
 out:
-	if (raw != NULL) {
-		OPENSSL_cleanse(raw, strlen(raw));
-		free(raw);
-	}
+	xv_free_secret(raw);
 	free(bid);
 	return rc;
 }
@@ -684,10 +675,7 @@ client_authenticate(struct xv_req *req, const char *form, struct client *c)
 	else
 		snprintf(req->tenant, sizeof(req->tenant), "%s", c->tenant);
 out:
-	if (secret != NULL) {
-		OPENSSL_cleanse(secret, strlen(secret));
-		free(secret);
-	}
+	xv_free_secret(secret);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	free(id);
 	PQclear(r);
@@ -915,10 +903,7 @@ oauth_introspect(struct xv_req *req)
 	rc = xv_resp_json(req, 200, out);
 	xv_resp_header(req, "Pragma", "no-cache");
 out:
-	if (token != NULL) {
-		OPENSSL_cleanse(token, strlen(token));
-		free(token);
-	}
+	xv_free_secret(token);
 	json_decref(cl);
 	client_free(&c);
 	return rc;
@@ -980,10 +965,7 @@ oauth_revoke(struct xv_req *req)
 out:
 	xv_db_rollback();
 	PQclear(r);
-	if (token != NULL) {
-		OPENSSL_cleanse(token, strlen(token));
-		free(token);
-	}
+	xv_free_secret(token);
 	json_decref(cl);
 	client_free(&c);
 	return rc;

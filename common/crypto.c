@@ -140,6 +140,16 @@ xv_uuid_new(char out[XV_UUID_LEN + 1])
 	return 0;
 }
 
+/* Wipes a secret string, then frees it; NULL-safe. */
+void
+xv_free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
 /* 1 when equal; time depends on n only. */
 int
 xv_ct_equal(const void *a, const void *b, size_t n)

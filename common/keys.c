@@ -200,10 +200,7 @@ xv_keys_create(enum xv_err *e)
 	*e = XV_OK;
 out:
 	OPENSSL_cleanse(mk, sizeof(mk));
-	if (priv != NULL) {
-		OPENSSL_cleanse(priv, strlen(priv));
-		free(priv);
-	}
+	xv_free_secret(priv);
 	free(pub);
 	free(sealed);
 	xv_eckey_free(k);

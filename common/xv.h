@@ -132,6 +132,7 @@ char	*xv_b64url_encode(const unsigned char *, size_t);	/* caller frees */
 unsigned char *xv_b64url_decode(const char *, size_t, size_t *outlen);
 int	 xv_uuid_new(char out[XV_UUID_LEN + 1]);
 int	 xv_ct_equal(const void *, const void *, size_t);
+void	 xv_free_secret(char *);	/* wipe, then free; NULL-safe */
 int	 xv_hmac_sha256_hex(const char *key, const char *msg,
 	    char out[65]);
 char	*xv_seal(const unsigned char *key32, const unsigned char *pt,
