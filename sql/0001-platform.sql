@@ -4,7 +4,10 @@
 -- Every tenant-owned table has FORCE ROW LEVEL SECURITY with a policy on
 -- the transaction-local setting app.tenant_id, which each request sets
 -- first (xv_enter).  The tenants table also admits the system context
--- (app.system = 'on'), which only super-admin routes set.  Policies read
+-- (app.system = 'on'), which only super-admin routes set, and only for
+-- the roles that have such routes (tenants.fcgi's and the owner's): any
+-- role can set a custom setting, so the policy names who may use it.
+-- Policies read
 -- the setting through NULLIF(..., '') so that an unset or reset setting
 -- denies quietly instead of raising.
 
@@ -12,7 +15,8 @@ CREATE FUNCTION xv_tenant() RETURNS uuid LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid $$;
 
 CREATE FUNCTION xv_system() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT coalesce(current_setting('app.system', true), '') = 'on' $$;
+$$ SELECT coalesce(current_setting('app.system', true), '') = 'on'
+      AND current_user IN ('xavyo_tenants', 'xavyo_owner') $$;
 
 CREATE TABLE tenants (
 	id			uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -74,6 +74,15 @@ COUNTS="SELECT count(*) FILTER (WHERE tenant_id = '%s'), count(*) FILTER (WHERE 
 	[ "$output" = "t|0|0|0" ]
 }
 
+@test "only tenants.fcgi's role can use the system context: the other programs' roles see no tenant with it" {
+	local r
+	for r in xavyo_oauth xavyo_apikeys xavyo_auth xavyo_invitations; do
+		run sql_after "$r" "SELECT set_config('app.system', 'on', false)" "SELECT count(*) FROM tenants"
+		[ "$status" -eq 0 ]
+		[ "$output" = 0 ] || { echo "$r sees $output tenants"; return 1; }
+	done
+}
+
 @test "scoped to A, xavyo_tenants sees A's tenant row and none of B's" {
 	run sql xavyo_tenants "$A" "SELECT count(*) FILTER (WHERE id = '$A'), count(*) FILTER (WHERE id = '$B'), count(*) FROM tenants"
 	[ "$status" -eq 0 ]
