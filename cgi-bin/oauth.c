@@ -27,7 +27,7 @@ enum stmt {
 	ST_CLIENT_UPDATE,
 	ST_CLIENT_DEACTIVATE,
 	ST_CLIENT_SECRET,
-	ST_TOKEN_STATE,
+	ST_CLIENT_TOKEN,
 	ST_REVOKE,
 	ST_PURGE,
 	ST_JWKS,
@@ -79,9 +79,16 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_CLIENT_SECRET] = { "client_secret", 3,
 	    "UPDATE oauth_clients SET secret_hash = $3, updated_at = now() "
 	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " CLIENT_COLS },
-	[ST_TOKEN_STATE] = { "token_state", 3,
-	    "SELECT tenant_status, tokens_valid_after, client_active, revoked "
-	    "FROM xv_token_state($1::uuid, $2, $3)" },
+	/*
+	 * The caller and the token's state in one round trip: the lookup
+	 * runs as xavyo_lookup, the state in the token's tenant scope.
+	 */
+	[ST_CLIENT_TOKEN] = { "client_token", 4,
+	    "SELECT c.id, c.tenant_id, c.client_type, c.grant_types, c.scopes, "
+	    "c.secret_hash, c.is_active, c.tenant_status, c.tokens_valid_after, "
+	    "s.tenant_status, s.tokens_valid_after, s.client_active, s.revoked "
+	    "FROM xv_client_lookup($1) c "
+	    "LEFT JOIN xv_token_state($2::uuid, $3, $4) s ON true" },
 	[ST_REVOKE] = { "revoke", 3,
 	    "INSERT INTO oauth_revocations (jti, tenant_id, expires_at) "
 	    "VALUES ($1, $2::uuid, to_timestamp($3::bigint)) "
@@ -516,6 +523,12 @@ struct client {
 	int	 active;
 	int	 suspended;		/* its tenant is */
 	long	 valid_after;		/* its tenant's tokens issued before */
+	/* The state of the token presented with it (ST_CLIENT_TOKEN). */
+	int	 tok_state;		/* read at all */
+	int	 tok_tenant_active;
+	long	 tok_after;		/* its tokens issued before: void */
+	int	 tok_client_active;	/* the token's client (NULL: 0) */
+	int	 tok_revoked;
 	json_t	*grants;
 	json_t	*scopes;
 };
@@ -626,12 +639,13 @@ no_repeats(struct xv_req *req, const char *form, const char *const *names)
  * time), and an X-Tenant-ID, when sent, naming its tenant.  Fills *c.
  */
 static enum xv_err
-client_authenticate(struct xv_req *req, const char *form, struct client *c)
+client_authenticate(struct xv_req *req, const char *form, struct client *c,
+    json_t *claims)
 {
 	static const char dummy[65] =
 	    "0000000000000000000000000000000000000000000000000000000000000000";
 	char		*id = NULL, *secret = NULL, hash[65];
-	const char	*stored = dummy, *th, *p[1];
+	const char	*stored = dummy, *th, *p[4];
 	PGresult	*r = NULL;
 	enum xv_err	 rc;
 	int		 found;
@@ -640,8 +654,15 @@ client_authenticate(struct xv_req *req, const char *form, struct client *c)
 	if ((rc = client_credentials(req, form, &id, &secret)) != XV_OK)
 		goto out;
 	p[0] = id;
+	if (claims != NULL) {
+		p[1] = json_string_value(json_object_get(claims, "tid"));
+		p[2] = json_string_value(json_object_get(claims, "client_id"));
+		p[3] = json_string_value(json_object_get(claims, "jti"));
+	}
 	if (strlen(id) >= sizeof(c->client_id) ||
-	    (r = xv_db_run(ST_CLIENT_LOOKUP, 1, p, &rc)) == NULL) {
+	    (r = claims != NULL && p[1] != NULL && xv_valid_uuid(p[1]) &&
+	    p[3] != NULL ? xv_db_run(ST_CLIENT_TOKEN, 4, p, &rc) :
+	    xv_db_run(ST_CLIENT_LOOKUP, 1, p, &rc)) == NULL) {
 		rc = r == NULL && rc != XV_OK ? oauth_err(req, rc, NULL,
 		    "cannot authenticate the client") :
 		    oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
@@ -665,6 +686,14 @@ client_authenticate(struct xv_req *req, const char *form, struct client *c)
 	c->active = PQgetvalue(r, 0, 6)[0] == 't';
 	c->suspended = strcmp(PQgetvalue(r, 0, 7), "active") != 0;
 	c->valid_after = strtol(PQgetvalue(r, 0, 8), NULL, 10);
+	if (PQnfields(r) > 9 && !PQgetisnull(r, 0, 9)) {
+		c->tok_state = 1;
+		c->tok_tenant_active = strcmp(PQgetvalue(r, 0, 9), "active") == 0;
+		c->tok_after = strtol(PQgetvalue(r, 0, 10), NULL, 10);
+		c->tok_client_active = !PQgetisnull(r, 0, 11) &&
+		    PQgetvalue(r, 0, 11)[0] == 't';
+		c->tok_revoked = PQgetvalue(r, 0, 12)[0] == 't';
+	}
 	th = xv_req_header(req, "HTTP_X_TENANT_ID");
 	if (th != NULL && !xv_valid_uuid(th))
 		rc = oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
@@ -766,7 +795,7 @@ oauth_token(struct xv_req *req)
 		    "grant_type is required");
 		goto out;
 	}
-	if ((rc = client_authenticate(req, form, &c)) != XV_OK)
+	if ((rc = client_authenticate(req, form, &c, NULL)) != XV_OK)
 		goto out;
 	/* The lookup read the tenant's state: no second round trip. */
 	if (!c.active || c.suspended) {
@@ -807,72 +836,57 @@ out:
 /* ---- introspection and revocation ---- */
 
 /*
- * The verified claims of token if it is an active token of the caller's
- * tenant: signature, expiry, tenant, not issued before a suspension, not
- * revoked, its client still active.  NULL otherwise.  One statement
- * (xv_token_state) reads the tenant, client and revocation in the
- * tenant's RLS scope.
+ * Whether verified claims cl are those of an active token of the
+ * caller's tenant: that tenant, not issued before a suspension or its
+ * client's deactivation, not revoked, its client still active.  The
+ * state comes from the caller's own lookup (ST_CLIENT_TOKEN).
  */
-static json_t *
-token_active(struct xv_req *req, const char *token)
+static int
+token_active(struct xv_req *req, struct client *c, json_t *cl)
 {
-	json_t		*cl;
-	const char	*tid, *jti, *cid, *p[3];
+	const char	*tid, *jti;
 	json_int_t	 iat;
-	PGresult	*r = NULL;
-	enum xv_err	 e;
-	int		 ok = 0;
 
-	if ((cl = xv_jwt_verify(token, NULL)) == NULL)
-		return NULL;
-	if (json_unpack(cl, "{s:s, s:s, s:I}", "tid", &tid, "jti", &jti,
+	if (cl == NULL || !c->tok_state ||
+	    json_unpack(cl, "{s:s, s:s, s:I}", "tid", &tid, "jti", &jti,
 	    "iat", &iat) != 0 || strcasecmp(tid, req->tenant) != 0)
-		goto out;
-	cid = json_string_value(json_object_get(cl, "client_id"));
-	p[0] = req->tenant;
-	p[1] = cid;
-	p[2] = jti;
-	if ((r = xv_db_run(ST_TOKEN_STATE, 3, p, &e)) == NULL ||
-	    PQntuples(r) != 1)
-		goto out;
-	if (strcmp(PQgetvalue(r, 0, 0), "active") != 0 ||
-	    iat < strtol(PQgetvalue(r, 0, 1), NULL, 10) ||
-	    PQgetvalue(r, 0, 3)[0] == 't')
-		goto out;
-	if (cid != NULL && (PQgetisnull(r, 0, 2) || PQgetvalue(r, 0, 2)[0] != 't'))
-		goto out;
-	ok = 1;
-out:
-	PQclear(r);
-	if (!ok) {
-		json_decref(cl);
-		cl = NULL;
-	}
-	return cl;
+		return 0;
+	if (!c->tok_tenant_active || iat < c->tok_after || c->tok_revoked)
+		return 0;
+	if (json_object_get(cl, "client_id") != NULL && !c->tok_client_active)
+		return 0;
+	return 1;
 }
 
 /*
- * Authenticates the caller and reads the token parameter.  The caller's
- * tenant being suspended is not an error here: introspection answers
- * {"active": false} then, revocation invalid_client.
+ * Authenticates the caller and reads the token parameter, verifying it
+ * first so that its state is read in the same round trip as the caller;
+ * *cl gets its claims if its signature and expiry hold (caller decrefs).
+ * The caller's tenant being suspended is not an error here:
+ * introspection answers {"active": false} then, revocation
+ * invalid_client.
  */
 static enum xv_err
 oauth_caller(struct xv_req *req, const char *form, struct client *c,
-    char **token)
+    char **token, json_t **cl)
 {
 	static const char *const params[] = { "token", "token_type_hint",
 	    "client_id", "client_secret", NULL };
 	enum xv_err rc;
 
 	*token = NULL;
-	if ((rc = no_repeats(req, form, params)) != XV_OK ||
-	    (rc = client_authenticate(req, form, c)) != XV_OK)
+	*cl = NULL;
+	if ((rc = no_repeats(req, form, params)) != XV_OK)
+		return rc;
+	if (xv_form_get(form, "token", token) > 0 && *token != NULL &&
+	    **token != '\0')
+		*cl = xv_jwt_verify(*token, NULL);
+	if ((rc = client_authenticate(req, form, c, *cl)) != XV_OK)
 		return rc;
 	if (!c->active)
 		return oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
 		    "client authentication failed");
-	if (xv_form_get(form, "token", token) == 0 || *token == NULL ||
-	    **token == '\0')
+	if (*token == NULL || **token == '\0')
 		return oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
 		    "token is required");
 	return XV_OK;
@@ -886,19 +900,19 @@ oauth_introspect(struct xv_req *req)
 	char		*token = NULL;
 	json_t		*cl = NULL, *out = NULL, *v;
 	enum xv_err	 rc;
+	int		 active;
 	static const char *const copy[] = { "sub", "client_id", "scope", "iss",
 	    "tid", "exp", "iat", "jti", "aud", NULL };
 	const char *const *k;
 
-	if ((rc = oauth_caller(req, form, &c, &token)) != XV_OK)
+	if ((rc = oauth_caller(req, form, &c, &token, &cl)) != XV_OK)
 		goto out;
-	if (!c.suspended)
-		cl = token_active(req, token);
-	out = json_pack("{s:b}", "active", cl != NULL);
-	for (k = copy; cl != NULL && *k != NULL; k++)
+	active = !c.suspended && token_active(req, &c, cl);
+	out = json_pack("{s:b}", "active", active);
+	for (k = copy; active && *k != NULL; k++)
 		if ((v = json_object_get(cl, *k)) != NULL)
 			json_object_set(out, *k, v);
-	if (cl != NULL)
+	if (active)
 		json_object_set_new(out, "token_type", json_string("Bearer"));
 	rc = xv_resp_json(req, 200, out);
 	xv_resp_header(req, "Pragma", "no-cache");
@@ -921,7 +935,7 @@ oauth_revoke(struct xv_req *req)
 	PGresult	*r = NULL;
 	enum xv_err	 rc;
 
-	if ((rc = oauth_caller(req, form, &c, &token)) != XV_OK)
+	if ((rc = oauth_caller(req, form, &c, &token, &cl)) != XV_OK)
 		goto out;
 	if (c.suspended) {
 		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
@@ -929,7 +943,7 @@ oauth_revoke(struct xv_req *req)
 		goto out;
 	}
 	/* Unknown, malformed, expired, foreign or revoked: nothing to do. */
-	if ((cl = token_active(req, token)) == NULL ||
+	if (!token_active(req, &c, cl) ||
 	    json_unpack(cl, "{s:s, s:I}", "jti", &jti, "exp", &e) != 0) {
 		rc = xv_resp_empty(req, 200);
 		goto out;

@@ -157,19 +157,71 @@ xv_ct_equal(const void *a, const void *b, size_t n)
 	return CRYPTO_memcmp(a, b, n) == 0;
 }
 
+/*
+ * A keyed HMAC-SHA-256 context per key, made once: the programs hash with
+ * one or two keys for their whole life (client secrets, API keys), and
+ * OpenSSL 3 would otherwise fetch the algorithms and expand the key on
+ * every call.  Each use works on a copy of the initialised context.
+ */
+#define HMAC_KEYS 4
+
+static EVP_MAC_CTX *
+hmac_template(const char *key)
+{
+	static struct {
+		unsigned char	 digest[32];	/* of the key, not the key */
+		EVP_MAC_CTX	*ctx;
+	} keys[HMAC_KEYS];
+	static EVP_MAC	*mac;
+	unsigned char	 d[32];
+	OSSL_PARAM	 params[2];
+	EVP_MAC_CTX	*ctx;
+	size_t		 i;
+
+	if (xv_sha256(key, strlen(key), d) != 0)
+		return NULL;
+	for (i = 0; i < HMAC_KEYS && keys[i].ctx != NULL; i++)
+		if (memcmp(keys[i].digest, d, sizeof(d)) == 0)
+			return keys[i].ctx;
+	if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	    EVP_MAC_init(ctx, (const unsigned char *)key, strlen(key),
+	    params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	if (i == HMAC_KEYS) {		/* full: replace the last */
+		i = HMAC_KEYS - 1;
+		EVP_MAC_CTX_free(keys[i].ctx);
+	}
+	memcpy(keys[i].digest, d, sizeof(d));
+	keys[i].ctx = ctx;
+	return ctx;
+}
+
 int
 xv_hmac_sha256_hex(const char *key, const char *msg, char out[65])
 {
-	unsigned char	md[32];
-	unsigned int	mdlen = 0;
-	int		i;
+	EVP_MAC_CTX	*t, *c = NULL;
+	unsigned char	 md[32];
+	size_t		 mdlen = 0;
+	int		 i, rc = -1;
 
-	if (HMAC(sha256(), key, (int)strlen(key),
-	    (const unsigned char *)msg, strlen(msg), md, &mdlen) == NULL)
-		return -1;
+	if ((t = hmac_template(key)) == NULL || (c = EVP_MAC_CTX_dup(t)) == NULL ||
+	    EVP_MAC_update(c, (const unsigned char *)msg, strlen(msg)) != 1 ||
+	    EVP_MAC_final(c, md, &mdlen, sizeof(md)) != 1 || mdlen != 32)
+		goto out;
 	for (i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	rc = 0;
+out:
+	EVP_MAC_CTX_free(c);
+	OPENSSL_cleanse(md, sizeof(md));
+	return rc;
 }
 
 /* The 32-byte master key from configuration (64 hex digits). */
