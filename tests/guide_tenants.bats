@@ -106,9 +106,8 @@ body_equals() {
 	body_equals "$DEFAULT_SETTINGS"
 }
 
-@test "the guide's settings PUT example answers the full result, which a GET then returns" {
-	TENANT_ID=$(provision "$(uniq_slug guide-put)")
-	ADMIN_JWT=$(admin_token "$TENANT_ID")
+# The guide's "Updating Settings" example, as written, for $TENANT_ID.
+guide_settings_put() {
 	curl_as_written -X PUT $XV_URL/admin/tenants/$TENANT_ID/settings \
 	  -H "Content-Type: application/json" \
 	  -H "Authorization: Bearer $ADMIN_JWT" \
@@ -132,6 +131,12 @@ body_equals() {
       "reset_after_minutes": 60
     }
   }'
+}
+
+@test "the guide's settings PUT example answers the full result, which a GET then returns" {
+	TENANT_ID=$(provision "$(uniq_slug guide-put)")
+	ADMIN_JWT=$(admin_token "$TENANT_ID")
+	guide_settings_put
 	status_is 200
 	want='{"session_timeout_minutes":30,"max_sessions_per_user":3,
 	 "require_mfa":true,"password_policy":{"min_length":12,
@@ -156,29 +161,7 @@ body_equals() {
 	    -d '{"allowed_domains":["acme.example.com"],
 	         "password_policy":{"min_length":20}}'
 	status_is 200
-	curl_as_written -X PUT $XV_URL/admin/tenants/$TENANT_ID/settings \
-	  -H "Content-Type: application/json" \
-	  -H "Authorization: Bearer $ADMIN_JWT" \
-	  -H "X-Tenant-ID: $TENANT_ID" \
-	  -d '{
-    "session_timeout_minutes": 30,
-    "max_sessions_per_user": 3,
-    "require_mfa": true,
-    "password_policy": {
-      "min_length": 12,
-      "require_uppercase": true,
-      "require_lowercase": true,
-      "require_numbers": true,
-      "require_special_chars": true,
-      "password_history_count": 5,
-      "max_age_days": 90
-    },
-    "lockout_policy": {
-      "max_attempts": 5,
-      "lockout_duration_minutes": 15,
-      "reset_after_minutes": 60
-    }
-  }'
+	guide_settings_put
 	status_is 200
 	jq_is '.allowed_domains | join(",")' acme.example.com
 	jq_is .password_policy.min_length 12
