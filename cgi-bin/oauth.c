@@ -79,16 +79,12 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_CLIENT_SECRET] = { "client_secret", 3,
 	    "UPDATE oauth_clients SET secret_hash = $3, updated_at = now() "
 	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " CLIENT_COLS },
-	/*
-	 * The caller and the token's state in one round trip: the lookup
-	 * runs as xavyo_lookup, the state in the token's tenant scope.
-	 */
+	/* The caller and the token's state in one round trip. */
 	[ST_CLIENT_TOKEN] = { "client_token", 4,
-	    "SELECT c.id, c.tenant_id, c.client_type, c.grant_types, c.scopes, "
-	    "c.secret_hash, c.is_active, c.tenant_status, c.tokens_valid_after, "
-	    "s.tenant_status, s.tokens_valid_after, s.client_active, s.revoked "
-	    "FROM xv_client_lookup($1) c "
-	    "LEFT JOIN xv_token_state($2::uuid, $3, $4) s ON true" },
+	    "SELECT id, tenant_id, client_type, grant_types, scopes, "
+	    "secret_hash, is_active, tenant_status, tokens_valid_after, "
+	    "token_tenant_status, token_valid_after, token_client_active, "
+	    "revoked FROM xv_client_token($1, $2::uuid, $3, $4)" },
 	[ST_REVOKE] = { "revoke", 3,
 	    "INSERT INTO oauth_revocations (jti, tenant_id, expires_at) "
 	    "VALUES ($1, $2::uuid, to_timestamp($3::bigint)) "

@@ -79,29 +79,43 @@ ALTER TABLE oauth_revocations FORCE ROW LEVEL SECURITY;
 CREATE POLICY oauth_revocations_scope ON oauth_revocations
 	USING (tenant_id = xv_tenant()) WITH CHECK (tenant_id = xv_tenant());
 
--- What introspection needs about a token, in the token's tenant scope
--- (set here, transaction-local, as xv_enter does; RLS applies: this runs
--- as the caller): the tenant's state, whether the token's client is
--- still active, the time before which its tokens are void (the later of
--- the tenant's last suspension and the client's last deactivation), and
--- whether the token was revoked.
-CREATE FUNCTION xv_token_state(p_tenant uuid, p_client_id text, p_jti text)
-RETURNS TABLE (tenant_status text, tokens_valid_after bigint,
-    client_active boolean, revoked boolean)
-LANGUAGE plpgsql VOLATILE AS $$
+-- What introspection and revocation need, in one call: the calling
+-- client (as xv_client_lookup answers) and the state of the presented
+-- token, read only when the token names the caller's own tenant: that
+-- tenant's state, the time before which its tokens are void (the later of
+-- its last suspension and the token client's last deactivation), whether
+-- the token's client is active and whether the token was revoked.  It
+-- runs as xavyo_lookup, so it answers for no other tenant.
+CREATE POLICY oauth_revocations_lookup ON oauth_revocations FOR SELECT
+	TO xavyo_lookup USING (current_user = 'xavyo_lookup');
+GRANT SELECT ON oauth_revocations TO xavyo_lookup;
+CREATE FUNCTION xv_client_token(p_client_id text, p_tenant uuid,
+    p_token_client text, p_jti text)
+RETURNS TABLE (id uuid, tenant_id uuid, client_type text, grant_types text,
+    scopes text, secret_hash text, is_active boolean, tenant_status text,
+    tokens_valid_after bigint, token_tenant_status text,
+    token_valid_after bigint, token_client_active boolean, revoked boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-	PERFORM set_config('app.tenant_id', p_tenant::text, true);
-	RETURN QUERY SELECT t.status,
+	RETURN QUERY SELECT c.id, c.tenant_id, c.client_type,
+	    array_to_json(c.grant_types)::text, array_to_json(c.scopes)::text,
+	    c.secret_hash, c.is_active, t.status,
+	    coalesce(extract(epoch FROM t.tokens_valid_after), 0)::bigint,
+	    CASE WHEN c.tenant_id = p_tenant THEN t.status END,
 	    greatest(coalesce(extract(epoch FROM t.tokens_valid_after), 0),
-	        coalesce(extract(epoch FROM c.tokens_valid_after), 0))::bigint,
-	    c.is_active,
+	        coalesce(extract(epoch FROM tc.tokens_valid_after), 0))::bigint,
+	    tc.is_active,
 	    EXISTS (SELECT 1 FROM oauth_revocations r
-	      WHERE r.jti = p_jti AND r.tenant_id = p_tenant)
-	  FROM tenants t
-	  LEFT JOIN oauth_clients c
-	    ON c.client_id = p_client_id AND c.tenant_id = p_tenant
-	 WHERE t.id = p_tenant;
+	      WHERE r.jti = p_jti AND r.tenant_id = p_tenant
+	        AND r.tenant_id = c.tenant_id)
+	  FROM oauth_clients c JOIN tenants t ON t.id = c.tenant_id
+	  LEFT JOIN oauth_clients tc ON tc.client_id = p_token_client
+	    AND tc.tenant_id = p_tenant AND tc.tenant_id = c.tenant_id
+	 WHERE c.client_id = p_client_id;
 END $$;
+ALTER FUNCTION xv_client_token(text, uuid, text, text) OWNER TO xavyo_lookup;
+REVOKE ALL ON FUNCTION xv_client_token(text, uuid, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xv_client_token(text, uuid, text, text) TO xavyo_oauth;
 
 GRANT SELECT, INSERT, UPDATE ON oauth_clients TO xavyo_oauth;
 GRANT SELECT, INSERT, DELETE ON oauth_revocations TO xavyo_oauth;
