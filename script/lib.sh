@@ -55,12 +55,15 @@ xv_build() {
 	)
 }
 
-# A TCP port nobody listens on, from a range of ephemeral-free ports.
+# A TCP port that no socket uses, below the kernel's ephemeral range (so
+# that no client connection of the tests can take it meanwhile).
 xv_free_port() {
-	local p
+	local p low
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$low" -gt 12000 ] 2>/dev/null || low=32768
 	while :; do
-		p=$(( 20000 + RANDOM % 30000 ))
-		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+		p=$(( 10000 + RANDOM % (low - 10000) ))
+		ss -Htan "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
 }
 
