@@ -34,8 +34,11 @@ ALTER TABLE api_keys ENABLE ROW LEVEL SECURITY;
 ALTER TABLE api_keys FORCE ROW LEVEL SECURITY;
 CREATE POLICY api_keys_scope ON api_keys
 	USING (tenant_id = xv_tenant()) WITH CHECK (tenant_id = xv_tenant());
+-- Policies for xavyo_lookup hold only while it is current_user (inside
+-- its functions): a policy TO a role also applies to its members, and
+-- xavyo_owner is one.
 CREATE POLICY api_keys_lookup ON api_keys FOR SELECT
-	TO xavyo_lookup USING (true);
+	TO xavyo_lookup USING (current_user = 'xavyo_lookup');
 
 -- Requests per key, UTC day and shard.  Rows are updated in place all
 -- day long: a low fillfactor keeps those updates HOT.
@@ -53,11 +56,11 @@ ALTER TABLE api_key_usage FORCE ROW LEVEL SECURITY;
 CREATE POLICY api_key_usage_scope ON api_key_usage
 	USING (tenant_id = xv_tenant()) WITH CHECK (tenant_id = xv_tenant());
 CREATE POLICY api_key_usage_count_read ON api_key_usage FOR SELECT
-	TO xavyo_lookup USING (true);
+	TO xavyo_lookup USING (current_user = 'xavyo_lookup');
 CREATE POLICY api_key_usage_count_insert ON api_key_usage FOR INSERT
-	TO xavyo_lookup WITH CHECK (true);
+	TO xavyo_lookup WITH CHECK (current_user = 'xavyo_lookup');
 CREATE POLICY api_key_usage_count_update ON api_key_usage FOR UPDATE
-	TO xavyo_lookup USING (true) WITH CHECK (true);
+	TO xavyo_lookup USING (current_user = 'xavyo_lookup') WITH CHECK (current_user = 'xavyo_lookup');
 
 -- What authentication needs, before the tenant is known: the key's id,
 -- tenant and scopes (space-separated), if the key is neither revoked nor

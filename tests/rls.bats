@@ -189,3 +189,22 @@ COUNTS="SELECT count(*) FILTER (WHERE tenant_id = '%s'), count(*) FILTER (WHERE 
 	[ "$status" -eq 0 ]
 	[ "$output" = "t|t" ]
 }
+
+@test "the owner role too sees no tenant's clients, keys or usage without a scope, member of xavyo_lookup though it is" {
+	local k
+	curl -sS -o /dev/null -X POST "$XV_URL/admin/oauth/clients" \
+	    -H "Content-Type: application/json" -H "Authorization: Bearer $(token)" \
+	    -H "X-Tenant-ID: $A" \
+	    -d '{"name":"R","client_type":"confidential","grant_types":["client_credentials"],"scopes":["read"]}'
+	k=$(curl -sS -X POST "$XV_URL/admin/api-keys" -H "Content-Type: application/json" \
+	    -H "Authorization: Bearer $(token)" -H "X-Tenant-ID: $A" \
+	    -d '{"name":"R","scopes":["read"]}' | jq -r .key)
+	curl -sS -o /dev/null "$XV_URL/admin/api-keys" -H "X-API-Key: $k"
+	sleep 1	# the use is counted after the answer
+	run sql xavyo_owner "" "SELECT (SELECT count(*) FROM oauth_clients), (SELECT count(*) FROM api_keys), (SELECT count(*) FROM api_key_usage), (SELECT count(*) FROM oauth_revocations), (SELECT count(*) FROM tenants)"
+	[ "$status" -eq 0 ]
+	[ "$output" = "0|0|0|0|0" ]
+	# while in A's scope it sees A's
+	run sql xavyo_owner "$A" "SELECT (SELECT count(*) > 0 FROM oauth_clients), (SELECT count(*) > 0 FROM api_keys)"
+	[ "$output" = "t|t" ]
+}
