@@ -62,7 +62,8 @@ pattern_match(const char *pat, const char *path,
 
 int
 xv_route_match(const struct xv_route *r, size_t nr, const char *path,
-    enum xv_method m, const char *params[XV_PARAMS_MAX], unsigned *allowed)
+    enum xv_method m, const char *params[XV_PARAMS_MAX], unsigned *allowed,
+    int *resource)
 {
 	static char	caps[1024];
 	char		tmp[1024];
@@ -71,9 +72,13 @@ xv_route_match(const struct xv_route *r, size_t nr, const char *path,
 	int		found = -1;
 
 	*allowed = 0;
+	if (resource != NULL)
+		*resource = -1;
 	for (i = 0; i < nr; i++) {
 		if (!pattern_match(r[i].pattern, path, p, tmp, sizeof(tmp)))
 			continue;
+		if (resource != NULL && *resource < 0)
+			*resource = (int)i;
 		*allowed |= r[i].methods;
 		if (found < 0 && (r[i].methods & m)) {
 			found = (int)i;
@@ -328,9 +333,7 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 {
 	struct xv_req	 req;
 	unsigned	 allowed, flags = 0;
-	int		 i;
-	size_t		 k;
-	const char	*p[XV_PARAMS_MAX];
+	int		 i, resource;
 	enum xv_err	 rc;
 
 	req_init(&req, fr);
@@ -340,17 +343,13 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 	}
 	/* HEAD is GET without the body (req_write leaves it out). */
 	i = xv_route_match(prog->routes, prog->nroutes, req.path,
-	    req.method == XV_HEAD ? XV_GET : req.method, req.params, &allowed);
+	    req.method == XV_HEAD ? XV_GET : req.method, req.params, &allowed,
+	    &resource);
 	if (i == -1)
 		rc = xv_fail(&req, XV_E_NOT_FOUND, NULL, "no such resource");
 	else if (i == -2) {
 		/* The error style of the resource, whatever the method. */
-		for (k = 0; k < prog->nroutes; k++)
-			if (xv_route_match(prog->routes + k, 1, req.path,
-			    prog->routes[k].methods, p, &flags) >= 0) {
-				flags = prog->routes[k].flags;
-				break;
-			}
+		flags = prog->routes[resource].flags;
 		allow_header(&req, allowed);
 		rc = xv_fail(&req, XV_E_METHOD, NULL, "%s is not allowed here",
 		    req.method_str);

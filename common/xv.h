@@ -331,10 +331,14 @@ struct xv_program {
 	size_t			 nstmts;
 };
 
-/* Returns the index of the matching route, -1 (404) or -2 (405). */
+/*
+ * Returns the index of the matching route, -1 (404) or -2 (405, with the
+ * methods the path allows in *allowed).  *resource, if not NULL, gets the
+ * first route whose pattern matches whatever the method, or -1.
+ */
 int	xv_route_match(const struct xv_route *, size_t, const char *path,
 	    enum xv_method, const char *params[XV_PARAMS_MAX],
-	    unsigned *allowed);
+	    unsigned *allowed, int *resource);
 /* The FastCGI main loop; returns the process exit status. */
 int	xv_main(const struct xv_program *, int argc, char *argv[]);
 

@@ -83,7 +83,7 @@ test_route(void)
 		t_begin("route", "method 0x%x %s", (unsigned)c[i].m,
 		    t_show(c[i].path));
 		got = xv_route_match(routes, NELEM(routes), c[i].path, c[i].m,
-		    params, &allowed);
+		    params, &allowed, NULL);
 		EXPECT(got == c[i].want, "got %d, want %d", got, c[i].want);
 		if (c[i].want < 0)
 			EXPECT(allowed == c[i].allowed,
@@ -106,7 +106,7 @@ test_route(void)
 		unsigned	 allowed = 1;
 
 		EXPECT(xv_route_match(routes, 0, "/admin/tenants", XV_GET,
-		    params, &allowed) == -1 && allowed == 0,
+		    params, &allowed, NULL) == -1 && allowed == 0,
 		    "empty table did not give -1 with nothing allowed");
 	}
 
@@ -122,9 +122,31 @@ test_route(void)
 		int		 got;
 
 		got = xv_route_match(dup, NELEM(dup), "/d/fixed", XV_GET,
-		    params, &allowed);
+		    params, &allowed, NULL);
 		EXPECT(got == 0, "got %d, want 0", got);
 		EXPECT(t_streq(params[0], "fixed"), "params[0] = %s",
 		    t_show(params[0]));
+	}
+
+	t_begin("route", "a 405 names the first route of the resource");
+	{
+		static const struct xv_route res[] = {
+			{ XV_GET, "/a", 0, nop },
+			{ XV_POST, "/r/{id}", XV_OAUTH_ERR, nop },
+			{ XV_PUT, "/r/{id}", 0, nop },
+		};
+		const char	*params[XV_PARAMS_MAX] = { NULL };
+		unsigned	 allowed;
+		int		 got, resource = 7;
+
+		got = xv_route_match(res, NELEM(res), "/r/1", XV_GET,
+		    params, &allowed, &resource);
+		EXPECT(got == -2 && resource == 1 &&
+		    allowed == (XV_POST | XV_PUT),
+		    "got %d, resource %d, allowed 0x%x", got, resource, allowed);
+		got = xv_route_match(res, NELEM(res), "/none", XV_GET,
+		    params, &allowed, &resource);
+		EXPECT(got == -1 && resource == -1, "got %d, resource %d", got,
+		    resource);
 	}
 }
