@@ -32,7 +32,6 @@ enum stmt {
 	ST_PURGE,
 	ST_JWKS,
 	ST_KEYS_LIST,
-	ST_KEYS_RETIRE,
 	ST__MAX
 };
 
@@ -98,11 +97,10 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "OR retired_at > now() - make_interval(secs => $1::int) "
 	    "ORDER BY created_at DESC" },
 	[ST_KEYS_LIST] = { "keys_list", 0,
-	    "SELECT kid, alg, xv_ts(created_at), xv_ts(retired_at) "
+	    "SELECT kid, alg, xv_ts(created_at), xv_ts(retired_at), "
+	    "xv_ts(signs_from), CASE WHEN retired_at <= now() THEN 'retired' "
+	    "WHEN signs_from > now() THEN 'next' ELSE 'active' END "
 	    "FROM signing_keys ORDER BY created_at DESC" },
-	[ST_KEYS_RETIRE] = { "keys_retire", 1,
-	    "UPDATE signing_keys SET retired_at = now() "
-	    "WHERE kid <> $1 AND retired_at IS NULL" },
 };
 
 /* ---- validation of client documents ---- */
@@ -543,18 +541,30 @@ oauth_err(struct xv_req *req, enum xv_err e, const char *code,
 	return xv_fail_code(req, e, code, NULL, detail);
 }
 
-/* Standard base64 (Basic credentials) decoded via the base64url decoder. */
+/*
+ * Standard base64 (Basic credentials) decoded via the base64url decoder.
+ * Padding, if any, is one or two '=' that end the text and make its
+ * length a multiple of four: nothing may follow it.
+ */
 static char *
 b64_decode(const char *s)
 {
 	char		*t, *o;
 	unsigned char	*raw;
-	size_t		 n = 0;
+	size_t		 n = 0, len = strlen(s), body = strcspn(s, "=");
 
+	if (body < len && (len - body > 2 || len % 4 != 0 ||
+	    strspn(s + body, "=") != len - body))
+		return NULL;
 	if ((t = strdup(s)) == NULL)
 		return NULL;
-	for (o = t; *s != '\0' && *s != '='; s++)
+	for (o = t; *s != '\0' && *s != '='; s++) {
+		if (*s == '-' || *s == '_') {	/* base64url's, not base64's */
+			free(t);
+			return NULL;
+		}
 		*o++ = *s == '+' ? '-' : *s == '/' ? '_' : *s;
+	}
 	*o = '\0';
 	raw = xv_b64url_decode(t, strlen(t), &n);
 	free(t);
@@ -641,6 +651,7 @@ client_authenticate(struct xv_req *req, const char *form, struct client *c,
 	static const char dummy[65] =
 	    "0000000000000000000000000000000000000000000000000000000000000000";
 	char		*id = NULL, *secret = NULL, hash[65];
+	char		 canon[XV_UUID_LEN + 1];
 	const char	*stored = dummy, *th, *p[4];
 	PGresult	*r = NULL;
 	enum xv_err	 rc;
@@ -691,10 +702,10 @@ client_authenticate(struct xv_req *req, const char *form, struct client *c,
 		c->tok_revoked = PQgetvalue(r, 0, 12)[0] == 't';
 	}
 	th = xv_req_header(req, "HTTP_X_TENANT_ID");
-	if (th != NULL && !xv_valid_uuid(th))
+	if (th != NULL && xv_uuid_canon(th, canon) != 0)
 		rc = oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
 		    "X-Tenant-ID must be a UUID");
-	else if (th != NULL && strcasecmp(th, c->tenant) != 0)
+	else if (th != NULL && strcmp(canon, c->tenant) != 0)
 		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
 		    "client authentication failed");
 	else
@@ -753,7 +764,7 @@ mint_access_token(struct client *c, const char *scope, long ttl)
 	struct xv_eckey	*k;
 	char		*kid, jti[XV_UUID_LEN + 1], *tok = NULL;
 	json_t		*hdr = NULL, *cl = NULL;
-	const char	*iss = xv_conf_get("issuer", "http://127.0.0.1");
+	const char	*iss = xv_issuer();
 	time_t		 now = time(NULL);
 
 	if ((k = xv_keys_signer(&kid)) == NULL || xv_uuid_new(jti) != 0)
@@ -761,7 +772,7 @@ mint_access_token(struct client *c, const char *scope, long ttl)
 	hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "at+jwt",
 	    "kid", kid);
 	cl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}",
-	    "iss", iss, "sub", c->id, "aud", xv_conf_get("audience", iss),
+	    "iss", iss, "sub", c->id, "aud", xv_audience(),
 	    "client_id", c->client_id, "tid", c->tenant, "scope", scope,
 	    "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl), "jti", jti);
 	if (hdr != NULL && cl != NULL)
@@ -840,27 +851,30 @@ out:
 static int
 token_active(struct xv_req *req, struct client *c, json_t *cl)
 {
-	const char	*tid, *jti;
+	const char	*tid, *jti, *cid;
+	char		 canon[XV_UUID_LEN + 1];
 	json_int_t	 iat;
 
 	if (cl == NULL || !c->tok_state ||
-	    json_unpack(cl, "{s:s, s:s, s:I}", "tid", &tid, "jti", &jti,
-	    "iat", &iat) != 0 || strcasecmp(tid, req->tenant) != 0)
+	    json_unpack(cl, "{s:s, s:s, s:s, s:I}", "tid", &tid, "jti", &jti,
+	    "client_id", &cid, "iat", &iat) != 0 ||
+	    xv_uuid_canon(tid, canon) != 0 || strcmp(canon, req->tenant) != 0)
 		return 0;
 	if (!c->tok_tenant_active || iat < c->tok_after || c->tok_revoked)
 		return 0;
-	if (json_object_get(cl, "client_id") != NULL && !c->tok_client_active)
-		return 0;
-	return 1;
+	/* Issued to a client of this tenant that is still active. */
+	return c->tok_client_active;
 }
 
 /*
- * Authenticates the caller and reads the token parameter, verifying it
- * first so that its state is read in the same round trip as the caller;
- * *cl gets its claims if its signature and expiry hold (caller decrefs).
- * The caller's tenant being suspended is not an error here:
- * introspection answers {"active": false} then, revocation
- * invalid_client.
+ * Authenticates the caller and reads the token parameter.  The token's
+ * claims are only peeked at first, so that its state is read in the same
+ * round trip as the caller; it is verified (and its signing key looked
+ * up) only once the caller has authenticated, so that nobody else can
+ * make the server look keys up.  *cl gets its claims if it is an access
+ * token whose signature and times hold (caller decrefs).  The caller's
+ * tenant being suspended is not an error here: introspection answers
+ * {"active": false} then, revocation invalid_client.
  */
 static enum xv_err
 oauth_caller(struct xv_req *req, const char *form, struct client *c,
@@ -868,7 +882,8 @@ oauth_caller(struct xv_req *req, const char *form, struct client *c,
 {
 	static const char *const params[] = { "token", "token_type_hint",
 	    "client_id", "client_secret", NULL };
-	enum xv_err rc;
+	json_t		*peek = NULL;
+	enum xv_err	 rc;
 
 	*token = NULL;
 	*cl = NULL;
@@ -876,8 +891,10 @@ oauth_caller(struct xv_req *req, const char *form, struct client *c,
 		return rc;
 	if (xv_form_get(form, "token", token) > 0 && *token != NULL &&
 	    **token != '\0')
-		*cl = xv_jwt_verify(*token, NULL);
-	if ((rc = client_authenticate(req, form, c, *cl)) != XV_OK)
+		peek = xv_jwt_peek(*token);
+	rc = client_authenticate(req, form, c, peek);
+	json_decref(peek);
+	if (rc != XV_OK)
 		return rc;
 	if (!c->active)
 		return oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
@@ -885,6 +902,11 @@ oauth_caller(struct xv_req *req, const char *form, struct client *c,
 	if (*token == NULL || **token == '\0')
 		return oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
 		    "token is required");
+	*cl = xv_jwt_verify(*token, XV_USE_ACCESS);
+	/* A key that could not be read: not an inactive token, a 503. */
+	if (*cl == NULL && xv_keys_unavailable())
+		return oauth_err(req, XV_E_UNAVAILABLE, "temporarily_unavailable",
+		    "cannot check the token now");
 	return XV_OK;
 }
 
@@ -993,7 +1015,7 @@ jwks(struct xv_req *req)
 	enum xv_err	 rc;
 	int		 i;
 
-	snprintf(grace, sizeof(grace), "%ld", xv_conf_int("token_max_ttl", 3600));
+	snprintf(grace, sizeof(grace), "%ld", xv_token_max_ttl());
 	if ((r = xv_db_run(ST_JWKS, 1, p, &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot read keys");
 	keys = json_array();
@@ -1007,7 +1029,7 @@ jwks(struct xv_req *req)
 static enum xv_err
 discovery(struct xv_req *req)
 {
-	const char	*iss = xv_conf_get("issuer", "http://127.0.0.1");
+	const char	*iss = xv_issuer();
 	char		 tok[512], in[512], rev[512], jw[512];
 
 	snprintf(tok, sizeof(tok), "%s/oauth/token", iss);
@@ -1031,8 +1053,9 @@ discovery(struct xv_req *req)
 	    "token_endpoint_auth_signing_alg_values_supported", "ES256"));
 }
 
+/* The signing keys, newest first; *active gets the signing one's kid. */
 static json_t *
-keys_json(void)
+keys_json(char **active)
 {
 	PGresult	*r;
 	enum xv_err	 e;
@@ -1043,13 +1066,19 @@ keys_json(void)
 		json_decref(arr);
 		return NULL;
 	}
-	for (i = 0; i < PQntuples(r); i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o, s:s}",
-		    "kid", PQgetvalue(r, i, 0), "alg", PQgetvalue(r, i, 1),
+	for (i = 0; i < PQntuples(r); i++) {
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o, "
+		    "s:s, s:s}", "kid", PQgetvalue(r, i, 0),
+		    "alg", PQgetvalue(r, i, 1),
 		    "created_at", PQgetvalue(r, i, 2), "retired_at",
 		    PQgetisnull(r, i, 3) ? json_null() :
-		    json_string(PQgetvalue(r, i, 3)), "status",
-		    PQgetisnull(r, i, 3) ? "active" : "retired"));
+		    json_string(PQgetvalue(r, i, 3)),
+		    "signs_from", PQgetvalue(r, i, 4),
+		    "status", PQgetvalue(r, i, 5)));
+		if (active != NULL && *active == NULL &&
+		    strcmp(PQgetvalue(r, i, 5), "active") == 0)
+			*active = strdup(PQgetvalue(r, i, 0));
+	}
 	PQclear(r);
 	return arr;
 }
@@ -1057,42 +1086,39 @@ keys_json(void)
 static enum xv_err
 keys_list(struct xv_req *req)
 {
-	json_t *k = keys_json();
+	json_t *k = keys_json(NULL);
 
 	if (k == NULL)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot list keys");
 	return xv_resp_json(req, 200, json_pack("{s:o}", "keys", k));
 }
 
+/*
+ * A new key, published now and signing key_publish_delay seconds later
+ * (when relying parties' cached JWKS have it); until then the current
+ * key goes on signing.  An emergency rotation is xavyoctl's (-i).
+ */
 static enum xv_err
 keys_rotate(struct xv_req *req)
 {
-	char		*kid;
-	const char	*p[1];
-	PGresult	*r;
+	char		*kid, *active = NULL;
 	json_t		*n, *k;
 	enum xv_err	 rc;
 
-	if ((kid = xv_keys_create(&rc)) == NULL)
+	if ((kid = xv_keys_rotate(xv_key_publish_delay(), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot create a key");
-	p[0] = kid;
-	if ((r = xv_db_run(ST_KEYS_RETIRE, 1, p, &rc)) == NULL) {
-		free(kid);
-		return xv_fail(req, rc, NULL, "cannot retire old keys");
-	}
-	PQclear(r);
 	n = json_pack("{s:s}", "kid", kid);
 	rc = xv_audit(req, XV_SYSTEM_TENANT, "signing_key.rotated",
 	    "signing_key", kid, NULL, n);
 	json_decref(n);
+	if (rc == XV_OK && (k = keys_json(&active)) == NULL)
+		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot list keys");
+	if (rc == XV_OK)
+		rc = xv_resp_json(req, 200, json_pack("{s:s?, s:s, s:o}",
+		    "active_kid", active, "next_kid", kid, "keys", k));
+	free(active);
 	free(kid);
-	if (rc != XV_OK)
-		return rc;
-	if ((k = keys_json()) == NULL)
-		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot list keys");
-	/* Newest first: the key just made is the one that signs now. */
-	return xv_resp_json(req, 200, json_pack("{s:O, s:o}", "active_kid",
-	    json_object_get(json_array_get(k, 0), "kid"), "keys", k));
+	return rc;
 }
 
 #define ADM	(XV_AUTH_ADMIN | XV_TENANT_REQ)

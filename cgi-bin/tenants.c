@@ -377,7 +377,7 @@ tenant_reactivate(struct xv_req *req)
 static enum xv_err
 path_tenant(struct xv_req *req)
 {
-	if (strcasecmp(req->params[0], req->tenant) != 0)
+	if (strcmp(req->params[0], req->tenant) != 0)
 		return xv_fail(req, XV_E_NOT_FOUND, NULL, "no such tenant");
 	return XV_OK;
 }

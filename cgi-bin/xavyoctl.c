@@ -182,7 +182,7 @@ cmd_bootstrap(const char *email)
 	    0, NULL)) == NULL)
 		goto fail;
 	if (PQntuples(r) == 0) {
-		if ((kid = xv_keys_create(&e)) == NULL) {
+		if ((kid = xv_keys_rotate(0, &e)) == NULL) {
 			PQclear(r);
 			fprintf(stderr, "xavyoctl: cannot create a signing key "
 			    "(is master_key set?)\n");
@@ -201,7 +201,11 @@ fail:
 	return 1;
 }
 
-/* Prints an ES256 access token for an operator or a tenant admin. */
+/*
+ * Prints an ES256 access token for an operator or a tenant admin: an
+ * RFC 9068 token of the first-party client "xavyoctl", the only kind
+ * (with login tokens) that the admin API takes as a bearer token.
+ */
 static int
 cmd_token(const char *tenant, const char *roles, const char *sub, long ttl)
 {
@@ -248,12 +252,12 @@ cmd_token(const char *tenant, const char *roles, const char *sub, long ttl)
 		free(dup);
 	}
 	xv_uuid_new(jti);
-	hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "JWT",
+	hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "at+jwt",
 	    "kid", kid);
-	claims = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:s}",
-	    "iss", xv_conf_get("issuer", "http://127.0.0.1"), "sub", sub,
-	    "tid", tenant, "roles", rl, "iat", (json_int_t)now,
-	    "exp", (json_int_t)(now + ttl), "jti", jti);
+	claims = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:s}",
+	    "iss", xv_issuer(), "sub", sub, "aud", xv_audience(),
+	    "client_id", XV_CLIENT_CTL, "tid", tenant, "roles", rl,
+	    "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl), "jti", jti);
 	tok = xv_jws_sign(k, hdr, claims);
 	json_decref(hdr);
 	json_decref(claims);
@@ -264,23 +268,27 @@ cmd_token(const char *tenant, const char *roles, const char *sub, long ttl)
 	return 0;
 }
 
+/*
+ * keys list, or keys rotate: a new key published now that signs after
+ * key_publish_delay seconds, or at once with -i (a leaked key).
+ */
 static int
-cmd_keys(const char *what)
+cmd_keys(const char *what, int immediate)
 {
 	PGresult	*r;
 	char		*kid;
 	enum xv_err	 e;
-	const char	*p[1];
 	int		 i;
 
 	if (strcmp(what, "list") == 0) {
-		if ((r = q("SELECT kid, xv_ts(created_at), "
+		if ((r = q("SELECT kid, xv_ts(created_at), xv_ts(signs_from), "
 		    "coalesce(xv_ts(retired_at), '-') FROM signing_keys "
 		    "ORDER BY created_at", 0, NULL)) == NULL)
 			return 1;
 		for (i = 0; i < PQntuples(r); i++)
-			printf("%s\t%s\t%s\n", PQgetvalue(r, i, 0),
-			    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+			printf("%s\t%s\t%s\t%s\n", PQgetvalue(r, i, 0),
+			    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			    PQgetvalue(r, i, 3));
 		PQclear(r);
 		return 0;
 	}
@@ -288,20 +296,16 @@ cmd_keys(const char *what)
 		return 2;
 	if (exec_ok("BEGIN") != 0)
 		return 1;
-	if ((kid = xv_keys_create(&e)) == NULL) {
+	if ((kid = xv_keys_rotate(immediate ? 0 : xv_key_publish_delay(),
+	    &e)) == NULL) {
 		exec_ok("ROLLBACK");
 		fprintf(stderr, "xavyoctl: cannot create a key\n");
 		return 1;
 	}
-	p[0] = kid;
-	r = q("UPDATE signing_keys SET retired_at = now() WHERE kid <> $1 "
-	    "AND retired_at IS NULL", 1, p);
-	if (r == NULL || exec_ok("COMMIT") != 0) {
-		PQclear(r);
+	if (exec_ok("COMMIT") != 0) {
 		free(kid);
 		return 1;
 	}
-	PQclear(r);
 	printf("%s\n", kid);
 	free(kid);
 	return 0;
@@ -320,7 +324,7 @@ usage(void)
 	fprintf(stderr, "usage: xavyoctl migrate [-d dir]\n"
 	    "       xavyoctl bootstrap [-e email]\n"
 	    "       xavyoctl token [-t tenant] [-r roles] [-s sub] [-l seconds]\n"
-	    "       xavyoctl keys rotate | list\n");
+	    "       xavyoctl keys rotate [-i] | list\n");
 	exit(2);
 }
 
@@ -330,7 +334,7 @@ main(int argc, char *argv[])
 	const char	*cmd, *dir, *email, *tenant = XV_SYSTEM_TENANT;
 	const char	*roles = NULL, *sub = NULL;
 	long		 ttl = 900;
-	int		 ch;
+	int		 ch, immediate = 0;
 
 	if (argc < 2)
 		usage();
@@ -343,8 +347,9 @@ main(int argc, char *argv[])
 	}
 	dir = xv_conf_get("sql_dir", PKGDATADIR "/sql");
 	email = xv_conf_get("bootstrap_email", "admin@localhost");
-	while ((ch = getopt(argc, argv, "d:e:t:r:s:l:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:e:it:r:s:l:")) != -1) {
 		switch (ch) {
+		case 'i': immediate = 1; break;
 		case 'd': dir = optarg; break;
 		case 'e': email = optarg; break;
 		case 't': tenant = optarg; break;
@@ -355,9 +360,9 @@ main(int argc, char *argv[])
 		}
 	}
 	if (strcmp(cmd, "token") == 0 && (!xv_valid_uuid(tenant) || ttl < 1 ||
-	    ttl > xv_conf_int("token_max_ttl", 3600))) {
+	    ttl > xv_token_max_ttl())) {
 		fprintf(stderr, "xavyoctl: bad tenant or lifetime (1..%ld s)\n",
-		    xv_conf_int("token_max_ttl", 3600));
+		    xv_token_max_ttl());
 		return 2;
 	}
 	xv_db_init(NULL, 0);
@@ -375,7 +380,7 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "keys") == 0 && optind < argc &&
 	    (strcmp(argv[optind], "rotate") == 0 ||
 	    strcmp(argv[optind], "list") == 0))
-		return cmd_keys(argv[optind]);
+		return cmd_keys(argv[optind], immediate);
 	usage();
 	return 2;
 }

@@ -46,7 +46,11 @@ segment_json(const char *s, size_t n)
 	return j;
 }
 
-/* The principal of verified claims (iss and exp already checked). */
+/*
+ * The principal of verified claims.  The tenant is kept in canonical
+ * (lower) case, the one form every comparison with X-Tenant-ID and the
+ * database uses.
+ */
 static int
 claims_to_principal(json_t *c, struct xv_principal *p)
 {
@@ -56,21 +60,19 @@ claims_to_principal(json_t *c, struct xv_principal *p)
 	size_t		 i;
 
 	if (json_unpack(c, "{s:s, s:s, s:I}", "sub", &sub, "tid", &tid,
-	    "iat", &iat) != 0)
-		return -1;
-	if (iat > time(NULL) + CLOCK_SKEW || !xv_valid_uuid(tid) ||
-	    strlen(sub) >= sizeof(p->sub))
+	    "iat", &iat) != 0 || strlen(sub) >= sizeof(p->sub))
 		return -1;
 	memset(p, 0, sizeof(*p));
+	if (xv_uuid_canon(tid, p->tid) != 0)
+		return -1;
 	snprintf(p->sub, sizeof(p->sub), "%s", sub);
-	snprintf(p->tid, sizeof(p->tid), "%s", tid);
 	p->iat = (long)iat;
 	roles = json_object_get(c, "roles");
 	json_array_foreach(roles, i, v) {
 		if (!json_is_string(v))
 			continue;
 		if (strcmp(json_string_value(v), "super_admin") == 0 &&
-		    strcmp(tid, XV_SYSTEM_TENANT) == 0)
+		    strcmp(p->tid, XV_SYSTEM_TENANT) == 0)
 			p->super_admin = 1;
 		else if (strcmp(json_string_value(v), "admin") == 0)
 			p->admin = 1;
@@ -95,17 +97,88 @@ es256_check(const char *kid, const char *tok, const char *dot)
 	return ok;
 }
 
+/* Whether aud (a string or an array of strings) names want. */
+static int
+aud_has(json_t *aud, const char *want)
+{
+	json_t	*v;
+	size_t	 i;
+
+	if (json_is_string(aud))
+		return strcmp(json_string_value(aud), want) == 0;
+	json_array_foreach(aud, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a token of typ (NULL: absent) may be presented for use. */
+static int
+typ_fits(const char *typ, enum xv_tok_use use)
+{
+	if (use == XV_USE_ID_HINT)
+		return typ == NULL || strcasecmp(typ, "JWT") == 0;
+	/* RFC 9068 2.1: "at+jwt", or its media type in full. */
+	return typ != NULL && (strcasecmp(typ, "at+jwt") == 0 ||
+	    strcasecmp(typ, "application/at+jwt") == 0);
+}
+
 /*
- * Checks tok: shape, header (ES256, typ, kid), signature unless
- * signed_ok says this process already checked it, issuer and expiry.
- * Returns the claims (caller decrefs) and sets *typp.
+ * The time claims: exp in the future, iat and nbf (if any) not, within
+ * the clock skew, and a lifetime no longer than token_max_ttl.
+ */
+static int
+times_ok(json_t *claims)
+{
+	json_t		*nbf = json_object_get(claims, "nbf");
+	json_int_t	 exp, iat, now = time(NULL);
+
+	if (json_unpack(claims, "{s:I, s:I}", "exp", &exp, "iat", &iat) != 0)
+		return 0;
+	if (exp <= now || iat > now + CLOCK_SKEW || exp <= iat ||
+	    exp - iat > xv_token_max_ttl())
+		return 0;
+	if (nbf != NULL && (!json_is_integer(nbf) ||
+	    json_integer_value(nbf) > now + CLOCK_SKEW))
+		return 0;
+	return 1;
+}
+
+/* What the claims must say for the use they are presented for. */
+static int
+use_ok(json_t *claims, enum xv_tok_use use)
+{
+	json_t		*aud = json_object_get(claims, "aud");
+	const char	*cid = json_string_value(json_object_get(claims,
+			    "client_id"));
+
+	switch (use) {
+	case XV_USE_BEARER:
+		/* Access tokens of our own first-party clients only. */
+		return aud_has(aud, xv_audience()) && cid != NULL &&
+		    (strcmp(cid, XV_CLIENT_CTL) == 0 ||
+		    strcmp(cid, XV_CLIENT_LOGIN) == 0);
+	case XV_USE_ACCESS:
+		return aud_has(aud, xv_audience()) && cid != NULL;
+	case XV_USE_ID_HINT:
+		/* An ID token's audience is a client, never the API. */
+		return aud != NULL && json_object_get(claims, "sub") != NULL &&
+		    !aud_has(aud, xv_audience());
+	}
+	return 0;
+}
+
+/*
+ * Checks tok for use: shape; header (ES256, kid, the use's typ, no
+ * crit: no extension is understood here, RFC 7515 4.1.11); signature
+ * unless signed_ok says this process already checked it; issuer, times,
+ * audience and client.  Returns the claims (caller decrefs).
  */
 static json_t *
-verify(const char *tok, const char **typp, int signed_ok)
+verify(const char *tok, enum xv_tok_use use, int signed_ok)
 {
-	const char	*d1, *d2, *alg, *kid, *typ, *iss;
+	const char	*d1, *d2, *alg, *kid, *iss;
 	json_t		*hdr = NULL, *claims = NULL;
-	json_int_t	 exp;
 	int		 ok = 0;
 
 	if ((d1 = strchr(tok, '.')) == NULL || (d2 = strchr(d1 + 1, '.')) == NULL ||
@@ -114,21 +187,19 @@ verify(const char *tok, const char **typp, int signed_ok)
 	if ((hdr = segment_json(tok, d1 - tok)) == NULL)
 		goto out;
 	if (json_unpack(hdr, "{s:s, s:s}", "alg", &alg, "kid", &kid) != 0 ||
-	    strcmp(alg, "ES256") != 0)
+	    strcmp(alg, "ES256") != 0 || json_object_get(hdr, "crit") != NULL ||
+	    !typ_fits(json_string_value(json_object_get(hdr, "typ")), use))
 		goto out;
-	typ = json_string_value(json_object_get(hdr, "typ"));
-	if (typ != NULL && strcasecmp(typ, "JWT") != 0 &&
-	    strcasecmp(typ, "at+jwt") != 0)
+	if (json_object_get(hdr, "typ") != NULL &&
+	    !json_is_string(json_object_get(hdr, "typ")))
 		goto out;
-	*typp = typ != NULL && strcasecmp(typ, "at+jwt") == 0 ?
-	    "at+jwt" : "JWT";
 	if (!signed_ok && !es256_check(kid, tok, d2))
 		goto out;
 	if ((claims = segment_json(d1 + 1, d2 - d1 - 1)) == NULL)
 		goto out;
-	if (json_unpack(claims, "{s:s, s:I}", "iss", &iss, "exp", &exp) != 0 ||
-	    strcmp(iss, xv_conf_get("issuer", "http://127.0.0.1")) != 0 ||
-	    exp <= time(NULL))
+	if (json_unpack(claims, "{s:s}", "iss", &iss) != 0 ||
+	    strcmp(iss, xv_issuer()) != 0 || !times_ok(claims) ||
+	    !use_ok(claims, use))
 		goto out;
 	ok = 1;
 out:
@@ -144,13 +215,14 @@ out:
  * The signatures this process checked, by the SHA-256 of the token's
  * text, with the token's expiry.  A token's signature never changes, so
  * a hit skips only the ES256 check (about 100 us); the header and claims
- * are parsed and checked again, and whatever can change (revocation,
- * suspension, a client's state) is read from PostgreSQL by the callers
- * on every request as before.  No key outlives its tokens (retired keys
- * stay valid token_max_ttl, which no token's lifetime exceeds), so a hit
- * never accepts a token that a fresh check would refuse.  40 bytes an
- * entry: 4-way sets, 32,768 entries, about 1.3 MB a process, enough for
- * the live tokens that resource servers introspect again and again.
+ * are parsed and checked again for the use at hand, and whatever can
+ * change (revocation, suspension, a client's state) is read from
+ * PostgreSQL by the callers on every request as before.  No key outlives
+ * its tokens (retired keys stay valid token_max_ttl, which no token's
+ * lifetime exceeds), so a hit never accepts a token that a fresh check
+ * would refuse.  40 bytes an entry: 4-way sets, 32,768 entries, about
+ * 1.3 MB a process, enough for the live tokens that resource servers
+ * introspect again and again.
  */
 #define VSETS	8192
 #define VWAYS	4
@@ -161,10 +233,9 @@ static struct {
 } vcache[VSETS][VWAYS];
 
 json_t *
-xv_jwt_verify(const char *tok, const char **typp)
+xv_jwt_verify(const char *tok, enum xv_tok_use use)
 {
 	unsigned char	 d[32];
-	const char	*typ = NULL;
 	json_t		*claims;
 	json_int_t	 now = time(NULL), exp;
 	unsigned	 set, w, victim = 0;
@@ -181,7 +252,7 @@ xv_jwt_verify(const char *tok, const char **typp)
 		if (vcache[set][w].exp < vcache[set][victim].exp)
 			victim = w;
 	}
-	if ((claims = verify(tok, &typ, hit)) == NULL)
+	if ((claims = verify(tok, use, hit)) == NULL)
 		return NULL;
 	if (!hit) {
 		/* Replace the way whose token expires first (or has). */
@@ -189,9 +260,23 @@ xv_jwt_verify(const char *tok, const char **typp)
 		memcpy(vcache[set][victim].digest, d, sizeof(d));
 		vcache[set][victim].exp = exp;
 	}
-	if (typp != NULL)
-		*typp = typ;
 	return claims;
+}
+
+/*
+ * The claims of tok, unverified: for reading the state of the token in
+ * the same round trip as its presenter's, before the presenter is
+ * authenticated and any key is looked up.  Nothing read here may be
+ * trusted until xv_jwt_verify accepts the same token.
+ */
+json_t *
+xv_jwt_peek(const char *tok)
+{
+	const char *d1, *d2;
+
+	if ((d1 = strchr(tok, '.')) == NULL || (d2 = strchr(d1 + 1, '.')) == NULL)
+		return NULL;
+	return segment_json(d1 + 1, d2 - d1 - 1);
 }
 
 /* Verifies a bearer JWT and fills *p; 401 for anything wrong. */
@@ -201,7 +286,7 @@ xv_auth_jwt(struct xv_req *req, const char *tok, struct xv_principal *p)
 	json_t		*claims;
 	enum xv_err	 rc = XV_E_UNAUTHORIZED;
 
-	if ((claims = xv_jwt_verify(tok, NULL)) != NULL &&
+	if ((claims = xv_jwt_verify(tok, XV_USE_BEARER)) != NULL &&
 	    claims_to_principal(claims, p) == 0)
 		rc = XV_OK;
 	json_decref(claims);
@@ -482,7 +567,7 @@ xv_auth_check(struct xv_req *req, unsigned flags)
 	}
 	if (w->super_admin && !w->is_key)
 		return XV_OK;
-	if (req->tenant[0] != '\0' && strcasecmp(w->tid, req->tenant) != 0)
+	if (req->tenant[0] != '\0' && strcmp(w->tid, req->tenant) != 0)
 		return xv_fail(req, XV_E_TENANT_MISMATCH, NULL,
 		    "the credential belongs to another tenant");
 	if (w->is_key)

@@ -155,3 +155,29 @@ xv_conf_int(const char *key, long def)
 		return def;
 	return n;
 }
+
+const char *
+xv_issuer(void)
+{
+	return xv_conf_get("issuer", "http://127.0.0.1");
+}
+
+const char *
+xv_audience(void)
+{
+	return xv_conf_get("audience", xv_issuer());
+}
+
+long
+xv_token_max_ttl(void)
+{
+	return xv_conf_int("token_max_ttl", 3600);
+}
+
+long
+xv_key_publish_delay(void)
+{
+	long d = xv_conf_int("key_publish_delay", 300);
+
+	return d < 0 ? 0 : d;
+}

@@ -224,22 +224,36 @@ out:
 	return rc;
 }
 
+/* 0..15 for a hex digit, else -1 (isxdigit alone: no other byte passes). */
+static int
+hexval(char c)
+{
+	if (!isxdigit((unsigned char)c))
+		return -1;
+	return isdigit((unsigned char)c) ? c - '0' :
+	    tolower((unsigned char)c) - 'a' + 10;
+}
+
 /* The 32-byte master key from configuration (64 hex digits). */
 int
 xv_master_key(unsigned char out[32])
 {
-	const char	*h = xv_conf_get("master_key", NULL);
-	int		 i, hi, lo;
+	return xv_hex32(xv_conf_get("master_key", NULL), out);
+}
+
+int
+xv_hex32(const char *h, unsigned char out[32])
+{
+	int	i, hi, lo;
 
 	if (h == NULL || strlen(h) != 64)
 		return -1;
 	for (i = 0; i < 32; i++) {
-		hi = isdigit((unsigned char)h[2 * i]) ? h[2 * i] - '0' :
-		    (tolower((unsigned char)h[2 * i]) - 'a' + 10);
-		lo = isdigit((unsigned char)h[2 * i + 1]) ? h[2 * i + 1] - '0' :
-		    (tolower((unsigned char)h[2 * i + 1]) - 'a' + 10);
-		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
+		if ((hi = hexval(h[2 * i])) < 0 ||
+		    (lo = hexval(h[2 * i + 1])) < 0) {
+			OPENSSL_cleanse(out, 32);
 			return -1;
+		}
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return 0;

@@ -23,12 +23,22 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 	    "SELECT public_pem FROM signing_keys WHERE kid = $1 AND "
 	    "(retired_at IS NULL OR retired_at > now() - "
 	    "make_interval(secs => $2::int))" },
+	/* The key that started signing last (0004-key-publication.sql). */
 	[XV_ST_KEY_SIGNER] = { "l_key_signer", 0,
 	    "SELECT kid, private_sealed FROM signing_keys "
-	    "WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1" },
-	[XV_ST_KEY_INSERT] = { "l_key_insert", 3,
-	    "INSERT INTO signing_keys (kid, public_pem, private_sealed) "
-	    "VALUES ($1, $2, $3)" },
+	    "WHERE signs_from <= now() AND (retired_at IS NULL OR "
+	    "retired_at > now()) ORDER BY signs_from DESC, created_at DESC "
+	    "LIMIT 1" },
+	[XV_ST_KEY_INSERT] = { "l_key_insert", 4,
+	    "INSERT INTO signing_keys (kid, public_pem, private_sealed, "
+	    "signs_from) VALUES ($1, $2, $3, now() + "
+	    "make_interval(secs => $4::int))" },
+	/* The keys that sign until the new one does stop then. */
+	[XV_ST_KEY_RETIRE] = { "l_key_retire", 2,
+	    "UPDATE signing_keys SET retired_at = now() + "
+	    "make_interval(secs => $2::int) WHERE kid <> $1 AND "
+	    "(retired_at IS NULL OR retired_at > now() + "
+	    "make_interval(secs => $2::int))" },
 	[XV_ST_APIKEY_LOOKUP] = { "l_apikey_lookup", 1,
 	    "SELECT id, tenant_id, scopes FROM xv_api_key_lookup($1)" },
 	/* Its own transaction: the local setting holds until its commit. */

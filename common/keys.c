@@ -4,6 +4,9 @@
  * part is sealed with the master key from configuration.  Public keys
  * never change, so each process caches them by kid; the signer is
  * re-read every key_refresh seconds (default 30) to follow rotation.
+ * A rotated-in key is published key_publish_delay seconds (the JWKS's
+ * max-age) before it signs, so that no relying party meets a token whose
+ * key its cached JWKS lacks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,8 +75,7 @@ xv_keys_public(const char *kid)
 		cache_drop(i);
 		break;
 	}
-	snprintf(grace, sizeof(grace), "%ld",
-	    xv_conf_int("token_max_ttl", 3600));
+	snprintf(grace, sizeof(grace), "%ld", xv_token_max_ttl());
 	p[0] = kid;
 	p[1] = grace;
 	/* Once more if the server went away since this connection's last use. */
@@ -170,14 +172,15 @@ out:
 	return signer;
 }
 
-/* Generates a P-256 key and stores it sealed; returns kid (caller frees). */
+/* Generates a P-256 key and stores it sealed (see xv.h). */
 char *
-xv_keys_create(enum xv_err *e)
+xv_keys_rotate(long delay, enum xv_err *e)
 {
 	struct xv_eckey	*k = NULL;
 	unsigned char	 mk[32], rnd[12];
 	char		*priv = NULL, *pub = NULL, *sealed = NULL, *kid = NULL;
-	const char	*p[3];
+	char		 secs[24];
+	const char	*p[4];
 	PGresult	*r;
 
 	*e = XV_E_INTERNAL;
@@ -188,10 +191,19 @@ xv_keys_create(enum xv_err *e)
 	    xv_random(rnd, sizeof(rnd)) != 0 ||
 	    (kid = xv_b64url_encode(rnd, sizeof(rnd))) == NULL)
 		goto out;
+	snprintf(secs, sizeof(secs), "%ld", delay < 0 ? 0 : delay);
 	p[0] = kid;
 	p[1] = pub;
 	p[2] = sealed;
-	if ((r = xv_db_lib(XV_ST_KEY_INSERT, 3, p, e)) == NULL) {
+	p[3] = secs;
+	if ((r = xv_db_lib(XV_ST_KEY_INSERT, 4, p, e)) == NULL) {
+		free(kid);
+		kid = NULL;
+		goto out;
+	}
+	PQclear(r);
+	p[1] = secs;
+	if ((r = xv_db_lib(XV_ST_KEY_RETIRE, 2, p, e)) == NULL) {
 		free(kid);
 		kid = NULL;
 		goto out;

@@ -116,6 +116,9 @@ xv_fail(struct xv_req *req, enum xv_err e, const char *field,
 	va_end(ap);
 	snprintf(req->err_field, sizeof(req->err_field), "%s",
 	    field ? field : "");
+	/* Cut at a byte count, a character may have been split. */
+	xv_utf8_trim(req->err_detail);
+	xv_utf8_trim(req->err_field);
 	req->err_code = NULL;
 	return e;
 }
@@ -153,7 +156,12 @@ xv_resp_problem(struct xv_req *req, enum xv_err e)
 	if (p != NULL && (s = json_dumps(p, JSON_COMPACT)) != NULL) {
 		xv_buf_add(&req->out, s, strlen(s));
 		free(s);
-	}
+	} else
+		/* Never an empty body: the fixed parts are plain ASCII. */
+		xv_buf_addf(&req->out, "{\"type\":\"urn:xavyo:error:%s\","
+		    "\"title\":\"%s\",\"status\":%d,\"detail\":\"%s\","
+		    "\"error\":\"%s\"}", code, xv_err_title(e),
+		    xv_err_status(e), xv_err_title(e), code);
 	json_decref(p);
 }
 
@@ -177,6 +185,9 @@ xv_resp_oauth_error(struct xv_req *req, enum xv_err e)
 		xv_resp_header(req, "WWW-Authenticate", "Basic realm=\"xavyo\"");
 	o = json_pack("{s:s, s:s}", "error", code, "error_description",
 	    req->err_detail[0] ? req->err_detail : xv_err_title(e));
+	if (o == NULL)
+		o = json_pack("{s:s, s:s}", "error", code,
+		    "error_description", xv_err_title(e));
 	xv_resp_json(req, st, o);
 	xv_resp_header(req, "Pragma", "no-cache");
 }

@@ -49,6 +49,9 @@ pattern_match(const char *pat, const char *path,
 				return 0;
 			memcpy(caps + used, path, n);
 			caps[used + n] = '\0';
+			/* A UUID is kept in its one canonical form. */
+			if (n == XV_UUID_LEN)
+				xv_uuid_canon(caps + used, caps + used);
 			params[np++] = caps + used;
 			used += n + 1;
 			path += n;

@@ -5,7 +5,6 @@
  * it (app.tenant_id, which every RLS policy reads) and is the one shared
  * check that refuses an unknown or suspended tenant.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +15,17 @@ enum xv_err
 xv_tenant_header(struct xv_req *req, unsigned flags)
 {
 	const char	*h = xv_req_header(req, "HTTP_X_TENANT_ID");
-	size_t		 i;
+	char		 canon[XV_UUID_LEN + 1];
 
 	req->tenant[0] = '\0';
+	/* Canonical lower case, as PostgreSQL prints uuids and tokens carry them. */
+	if (h != NULL && xv_uuid_canon(h, canon) != 0)
+		return xv_fail(req, XV_E_TENANT_INVALID, NULL,
+		    (flags & XV_TENANT_SYS) ? "system operations take the "
+		    "system tenant or no X-Tenant-ID" :
+		    "X-Tenant-ID must be a UUID");
 	if (flags & XV_TENANT_SYS) {
-		if (h != NULL && strcmp(h, XV_SYSTEM_TENANT) != 0)
+		if (h != NULL && strcmp(canon, XV_SYSTEM_TENANT) != 0)
 			return xv_fail(req, XV_E_TENANT_INVALID, NULL,
 			    "system operations take the system tenant or no "
 			    "X-Tenant-ID");
@@ -42,13 +47,7 @@ xv_tenant_header(struct xv_req *req, unsigned flags)
 		return xv_fail(req, XV_E_TENANT_REQUIRED, NULL,
 		    "the X-Tenant-ID header is required");
 	}
-	if (!xv_valid_uuid(h))
-		return xv_fail(req, XV_E_TENANT_INVALID, NULL,
-		    "X-Tenant-ID must be a UUID");
-	/* Canonical lower case, as PostgreSQL prints uuids and tokens carry them. */
-	for (i = 0; i < XV_UUID_LEN; i++)
-		req->tenant[i] = tolower((unsigned char)h[i]);
-	req->tenant[XV_UUID_LEN] = '\0';
+	memcpy(req->tenant, canon, sizeof(canon));
 	return XV_OK;
 }
 

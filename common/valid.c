@@ -10,6 +10,9 @@
 
 #include "xv.h"
 
+#define MIN_TIME	(-62135596800LL)	/* 0001-01-01T00:00:00Z */
+#define MAX_TIME	253402300799LL		/* 9999-12-31T23:59:59Z */
+
 int
 xv_valid_uuid(const char *s)
 {
@@ -25,6 +28,19 @@ xv_valid_uuid(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+int
+xv_uuid_canon(const char *s, char out[XV_UUID_LEN + 1])
+{
+	size_t i;
+
+	if (!xv_valid_uuid(s))
+		return -1;
+	for (i = 0; i < XV_UUID_LEN; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[XV_UUID_LEN] = '\0';
+	return 0;
 }
 
 /* ^[a-z0-9](-?[a-z0-9])*$, 3..63 characters. */
@@ -123,11 +139,13 @@ xv_valid_rfc3339(const char *s, time_t *t)
 	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) != s + 19)
 		return 0;
 	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
+		/* Nanoseconds at most: PostgreSQL takes no longer fraction. */
+		for (i = 1; isdigit((unsigned char)p[i]); i++)
+			if (i > 9)
+				return 0;
+		if (i == 1)
 			return 0;
-		while (isdigit((unsigned char)*p))
-			p++;
+		p += i;
 	}
 	if (*p == 'Z' || *p == 'z')
 		p++;
@@ -150,6 +168,12 @@ xv_valid_rfc3339(const char *s, time_t *t)
 	u = timegm(&norm);
 	if (norm.tm_mday != tm.tm_mday || norm.tm_mon != tm.tm_mon ||
 	    norm.tm_sec != tm.tm_sec)
+		return 0;
+	/*
+	 * In UTC as well, years 1..9999: 9999-12-31T23:59:59-23:59 is in
+	 * the year 10000, which PostgreSQL's timestamptz cannot hold.
+	 */
+	if (u - off < MIN_TIME || u - off > MAX_TIME)
 		return 0;
 	if (t != NULL)
 		*t = u - off;
@@ -178,33 +202,56 @@ xv_valid_request_id(const char *s)
  * Number of code points of valid UTF-8 (RFC 3629: no overlong forms,
  * no surrogates, nothing above U+10FFFF), or SIZE_MAX.
  */
+/* Bytes of the valid UTF-8 character at p, or 0 if none starts there. */
+static size_t
+utf8_char(const unsigned char *p)
+{
+	static const uint32_t	 least[4] = { 0, 0x80, 0x800, 0x10000 };
+	unsigned char		 c = *p;
+	int			 k = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 :
+				    (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+	uint32_t		 cp = k <= 0 ? c : c & (0x3f >> k);
+	int			 i;
+
+	if (k < 0)
+		return 0;
+	for (i = 1; i <= k; i++) {
+		if ((p[i] >> 6) != 2)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < least[k] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return (size_t)k + 1;
+}
+
 size_t
 xv_utf8_len(const char *s)
 {
-	static const uint32_t	 least[4] = { 0, 0x80, 0x800, 0x10000 };
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = 0;
+	size_t			 n = 0, k;
 
-	while (*p != '\0') {
-		unsigned char	c = *p++;
-		int		k = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 :
-				    (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-		uint32_t	cp = k <= 0 ? c : c & (0x3f >> k);
-		int		len = k;
-
-		if (k < 0)
+	for (; *p != '\0'; p += k, n++)
+		if ((k = utf8_char(p)) == 0)
 			return SIZE_MAX;
-		while (k-- > 0) {
-			if ((*p >> 6) != 2)
-				return SIZE_MAX;
-			cp = cp << 6 | (*p++ & 0x3f);
-		}
-		if (cp < least[len] || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return SIZE_MAX;
-		n++;
-	}
 	return n;
+}
+
+/*
+ * Keeps the longest prefix of s that is valid UTF-8: a character cut by
+ * a byte-counted buffer, and whatever follows a bad byte, go.
+ */
+void
+xv_utf8_trim(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+	size_t		 k;
+
+	for (; *p != '\0'; p += k)
+		if ((k = utf8_char(p)) == 0) {
+			*p = '\0';
+			return;
+		}
 }
 
 void

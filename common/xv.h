@@ -71,6 +71,18 @@ int		 xv_conf_load(const char *prog);
 const char	*xv_conf_get(const char *key, const char *def);
 long		 xv_conf_int(const char *key, long def);
 const char	*xv_conf_prog(void);
+/*
+ * The facts several programs need, with their one default: the issuer
+ * (iss of every token, base of every URL we publish), the audience of
+ * access tokens (default: the issuer), the longest lifetime any token may
+ * have (token_max_ttl, default 3600 s), and how long a new signing key is
+ * published before it signs (key_publish_delay, default 300 s: the
+ * max-age of /.well-known/jwks.json).
+ */
+const char	*xv_issuer(void);
+const char	*xv_audience(void);
+long		 xv_token_max_ttl(void);
+long		 xv_key_publish_delay(void);
 
 /* ---- logging (log.c): one JSON object a line on stderr ---- */
 
@@ -82,6 +94,10 @@ void	xv_log(const char *level, const char *func, const char *rid,
 /* ---- validators (valid.c) ---- */
 
 int	xv_valid_uuid(const char *);
+/* Copies a valid UUID in canonical (lower) case; 0, or -1 if invalid. */
+int	xv_uuid_canon(const char *, char out[XV_UUID_LEN + 1]);
+/* Cuts s (in place) after the last complete UTF-8 character. */
+void	xv_utf8_trim(char *s);
 int	xv_valid_slug(const char *);
 int	xv_valid_dns_name(const char *);
 int	xv_valid_email(const char *);
@@ -140,6 +156,7 @@ char	*xv_seal(const unsigned char *key32, const unsigned char *pt,
 unsigned char *xv_unseal(const unsigned char *key32, const char *sealed,
 	    size_t *ptlen);			/* caller frees (and wipes) */
 int	 xv_master_key(unsigned char out[32]);	/* from conf master_key */
+int	 xv_hex32(const char *hex, unsigned char out[32]); /* 64 hex digits */
 
 struct xv_eckey;
 struct xv_eckey	*xv_eckey_generate(void);
@@ -169,8 +186,14 @@ void		 xv_keys_cache_put(const char *kid, const char *pem);
 /* 1 when the last xv_keys_public miss was the database's fault. */
 int		 xv_keys_unavailable(void);
 void		 xv_keys_unavailable_reset(void);	/* before a verification */
-/* Generates a key, stores it sealed; returns kid (caller frees). */
-char		*xv_keys_create(enum xv_err *);
+/*
+ * Generates a key and stores it sealed, published at once and signing
+ * from delay seconds on; every other key still signing then is retired
+ * at that instant.  The first key takes delay 0; a rotation takes
+ * xv_key_publish_delay(), or 0 when a key has leaked.  Runs in the
+ * caller's transaction.  Returns the new kid (caller frees).
+ */
+char		*xv_keys_rotate(long delay, enum xv_err *);
 
 /* ---- request (req.c), response (resp.c) ---- */
 
@@ -346,11 +369,32 @@ int	xv_main(const struct xv_program *, int argc, char *argv[]);
 
 enum xv_err	xv_auth_bearer(struct xv_req *);
 /*
- * Verifies a compact ES256 JWS against the platform's keys (by kid), its
- * typ (JWT or at+jwt), iss and exp; returns its claims (caller decrefs)
- * or NULL.  *typ, if not NULL, receives "at+jwt" or "JWT" (static).
+ * What a signed token is presented for.  Each use accepts only its own
+ * kind, so that no token can stand in for another:
+ *  - XV_USE_BEARER, the admin and user API: an RFC 9068 access token
+ *    (typ at+jwt, aud the audience) of a first-party client, xavyoctl's
+ *    operator tokens (XV_CLIENT_CTL) or login tokens (XV_CLIENT_LOGIN);
+ *  - XV_USE_ACCESS, introspection and revocation: an access token of any
+ *    client (at+jwt, aud the audience, a client_id);
+ *  - XV_USE_ID_HINT, id_token_hint: an ID token (typ JWT or none, aud a
+ *    client, never the audience of access tokens).
  */
-json_t		*xv_jwt_verify(const char *token, const char **typ);
+enum xv_tok_use {
+	XV_USE_BEARER,
+	XV_USE_ACCESS,
+	XV_USE_ID_HINT
+};
+#define XV_CLIENT_CTL	"xavyoctl"	/* client_id of operator tokens */
+#define XV_CLIENT_LOGIN	"xavyo-login"	/* client_id of login tokens */
+/*
+ * Verifies a compact ES256 JWS against the platform's keys (by kid):
+ * header (alg, kid, typ for the use, no crit), signature, iss, exp, iat,
+ * nbf, exp - iat <= token_max_ttl, and aud and client_id for the use.
+ * Returns its claims (caller decrefs) or NULL.
+ */
+json_t		*xv_jwt_verify(const char *token, enum xv_tok_use);
+/* The claims unverified (caller decrefs), to look state up; see auth.c. */
+json_t		*xv_jwt_peek(const char *token);
 enum xv_err	xv_auth_jwt(struct xv_req *, const char *token,
 		    struct xv_principal *);
 enum xv_err	xv_auth_check(struct xv_req *, unsigned flags);
@@ -397,6 +441,7 @@ enum xv_libstmt {
 	XV_ST_KEY_PUBLIC,
 	XV_ST_KEY_SIGNER,
 	XV_ST_KEY_INSERT,
+	XV_ST_KEY_RETIRE,
 	XV_ST_APIKEY_LOOKUP,
 	XV_ST_APIKEY_COUNT,
 	XV_ST__MAX

@@ -1,10 +1,13 @@
 #!/usr/bin/env bats
 # oauth_keys.bats: the platform's signing keys (API.md section 4): who may
-# list and rotate them, and what rotation does: the new key signs, the old
-# one stays in the JWKS (for token_max_ttl after its retirement) so that
-# tokens it signed verify until they expire.  The processes re-read the
-# signing key every key_refresh seconds (30 by default), so one test
-# waits up to that long.
+# list and rotate them, and what rotation does: the new key is published
+# at once and signs only key_publish_delay seconds later (300 by default,
+# the JWKS's max-age), so that relying parties' cached JWKS have it; the
+# old key signs until then and stays in the JWKS (for token_max_ttl after
+# its retirement) so that tokens it signed verify until they expire.
+# xavyoctl keys rotate -i (a leaked key) switches at once.  The processes
+# re-read the signing key every key_refresh seconds (30 by default), so
+# one test waits up to that long.
 load helpers
 load oauth_helpers
 
@@ -17,6 +20,7 @@ setup_file() {
 
 keys() { api GET /admin/keys -H "Authorization: Bearer $SA"; }
 active_kid() { keys; jq -r '.keys[] | select(.status == "active") | .kid' <<<"$body"; }
+next_kids() { keys; jq -r '.keys[] | select(.status == "next") | .kid' <<<"$body"; }
 jwks_has() {
 	api GET /.well-known/jwks.json
 	jq -e --arg k "$1" 'any(.keys[]; .kid == $k)' <<<"$body" >/dev/null
@@ -38,9 +42,9 @@ jwks_has() {
 	status_is 200
 	jq_is '[.keys[] | select(.status == "active")] | length' 1
 	jq_is '[.keys[] | keys | sort | join(",")] | unique | join(";")' \
-	    "alg,created_at,kid,retired_at,status"
+	    "alg,created_at,kid,retired_at,signs_from,status"
 	jq_is '[.keys[] | select(.alg != "ES256")] | length' 0
-	jq_is '[.keys[] | select((.status == "active") != (.retired_at == null))] | length' 0
+	jq_is '[.keys[] | select(.status == "retired" and .retired_at == null)] | length' 0
 	api GET /admin/keys -H "Authorization: Bearer $SA" -H "X-Tenant-ID: $SYSTEM_TENANT_ID"
 	status_is 200
 }
@@ -59,40 +63,73 @@ jwks_has() {
 	[ "$(jq -cS . <<<"$body")" = "$before" ]
 }
 
-@test "after xavyoctl keys rotate the old key stays in the JWKS and its tokens stay active" {
+@test "xavyoctl keys rotate publishes the new key first; the old one signs until then" {
 	get_token "$CLIENT_ID" "$CLIENT_SECRET"
 	old_tok=$ACCESS_TOKEN
 	old_kid=$(jwt_part "$old_tok" 1 | jq -r .kid)
+	[ "$(active_kid)" = "$old_kid" ]
 	new_kid=$("$XV_CTL" keys rotate)
 	[ -n "$new_kid" ]
 	[ "$new_kid" != "$old_kid" ]
+	# Published now, signing in key_publish_delay (300 s).
+	jwks_has "$new_kid"
+	jwks_has "$old_kid"
+	[ "$(active_kid)" = "$old_kid" ]
+	[ "$(next_kids)" = "$new_kid" ]
+	keys
+	jq_is "[.keys[] | select(.kid == \"$new_kid\") | .signs_from | fromdateiso8601 - now | . > 240 and . <= 300] | .[0]" true
+	jq_is "(.keys[] | select(.kid == \"$old_kid\") | .retired_at) == (.keys[] | select(.kid == \"$new_kid\") | .signs_from)" true
+	# Tokens are still signed with the old key, and verify.
+	get_token "$CLIENT_ID" "$CLIENT_SECRET"
+	[ "$(jwt_part "$ACCESS_TOKEN" 1 | jq -r .kid)" = "$old_kid" ]
+	"$XV_CTL" keys list | grep -q "^$new_kid"
+	introspect "$CLIENT_ID" "$CLIENT_SECRET" "$old_tok"
+	active
+	jose_verify "$old_tok" "$(issuer)" >/dev/null
+}
+
+@test "once signs_from has passed the new key signs and the old one is retired" {
+	new_kid=$(next_kids | head -1)
+	old_kid=$(active_kid)
+	[ -n "$new_kid" ]
+	# As if key_publish_delay had passed.
+	super_psql "UPDATE signing_keys SET signs_from = now() - interval '1 second' WHERE kid = '$new_kid'; UPDATE signing_keys SET retired_at = now() - interval '1 second' WHERE kid = '$old_kid'"
 	[ "$(active_kid)" = "$new_kid" ]
 	keys
 	jq_is ".keys[] | select(.kid == \"$old_kid\") | .status" retired
 	jq_is ".keys[] | select(.kid == \"$old_kid\") | .retired_at | test(\"Z$\")" true
 	jwks_has "$old_kid"
 	jwks_has "$new_kid"
-	introspect "$CLIENT_ID" "$CLIENT_SECRET" "$old_tok"
-	active
-	jose_verify "$old_tok" "$(issuer)" >/dev/null
 }
 
-@test "a super admin's POST /admin/keys/rotate makes a new active key and audits it" {
+@test "xavyoctl keys rotate -i (a leaked key) signs with the new key at once" {
+	prev=$(active_kid)
+	new_kid=$("$XV_CTL" keys rotate -i)
+	[ "$(active_kid)" = "$new_kid" ]
+	keys
+	jq_is ".keys[] | select(.kid == \"$prev\") | .status" retired
+	jq_is '[.keys[] | select(.status == "next")] | length' 0
+}
+
+@test "a super admin's POST /admin/keys/rotate publishes a next key and audits it" {
 	prev=$(active_kid)
 	api POST /admin/keys/rotate -H "Authorization: Bearer $SA" -H 'Content-Length: 0'
 	status_is 200
-	kid=$(jq -r .active_kid <<<"$body")
-	[ -n "$kid" ]
+	kid=$(jq -r .next_kid <<<"$body")
+	[ -n "$kid" ] && [ "$kid" != null ]
 	[ "$kid" != "$prev" ]
+	jq_is .active_kid "$prev"
 	jq_is '.keys[0].kid' "$kid"
-	jq_is ".keys[] | select(.kid == \"$prev\") | .status" retired
-	[ "$(active_kid)" = "$kid" ]
+	jq_is '.keys[0].status' next
+	[ "$(active_kid)" = "$prev" ]
 	jwks_has "$kid"
 	jwks_has "$prev"
 	api GET "/admin/audit-logs?action=signing_key.rotated&limit=100" \
 	    -H "Authorization: Bearer $SA" -H "X-Tenant-ID: $SYSTEM_TENANT_ID"
 	status_is 200
 	jq_is "[.audit_logs[] | select(.resource_id == \"$kid\")] | length" 1
+	# Made active at once, as xavyoctl keys rotate -i would, for what follows.
+	"$XV_CTL" keys rotate -i >/dev/null
 }
 
 @test "within key_refresh seconds every process signs with the newest key" {

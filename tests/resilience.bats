@@ -50,7 +50,7 @@ server_pids() {
 # process then reads it during warm_up, so its cache entry is fresh
 # (younger than key_refresh) for the whole test.
 fresh_token() {
-	"$XV_CTL" keys rotate >/dev/null
+	"$XV_CTL" keys rotate -i >/dev/null
 	token
 }
 

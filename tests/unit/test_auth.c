@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jwt.h>
@@ -44,72 +45,75 @@ static const struct jcase {
 	enum xv_err	 want;
 	int		 super_admin, admin;
 } cases[] = {
-	{ "a valid admin token", "ES256", "JWT", KID, ISS, "u1", T1,
+	{ "a valid admin token", "ES256", "at+jwt", KID, ISS, "u1", T1,
 	    "[\"admin\"]", 0, 900, NULL, SIGN, XV_OK, 0, 1 },
-	{ "typ at+jwt (RFC 9068) is accepted", "ES256", "at+jwt", KID, ISS,
-	    "u1", T1, "[\"admin\"]", 0, 900, NULL, SIGN, XV_OK, 0, 1 },
-	{ "no typ is accepted", "ES256", NULL, KID, ISS, "u1", T1, "[]", 0,
-	    900, NULL, SIGN, XV_OK, 0, 0 },
-	{ "no roles: neither admin nor super admin", "ES256", "JWT", KID, ISS,
+	{ "typ JWT is not an access token", "ES256", "JWT", KID, ISS,
+	    "u1", T1, "[\"admin\"]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "no typ is not an access token", "ES256", NULL, KID, ISS, "u1", T1,
+	    "[]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
+	{ "no roles: neither admin nor super admin", "ES256", "at+jwt", KID, ISS,
 	    "u1", T1, NULL, 0, 900, NULL, SIGN, XV_OK, 0, 0 },
-	{ "super_admin of the system tenant", "ES256", "JWT", KID, ISS, "root",
+	{ "super_admin of the system tenant", "ES256", "at+jwt", KID, ISS, "root",
 	    SYS, "[\"super_admin\"]", 0, 900, NULL, SIGN, XV_OK, 1, 0 },
-	{ "super_admin claimed in another tenant is ignored", "ES256", "JWT",
+	{ "super_admin claimed in another tenant is ignored", "ES256", "at+jwt",
 	    KID, ISS, "u1", T1, "[\"super_admin\"]", 0, 900, NULL, SIGN, XV_OK,
 	    0, 0 },
-	{ "admin and super_admin of the system tenant", "ES256", "JWT", KID,
+	{ "admin and super_admin of the system tenant", "ES256", "at+jwt", KID,
 	    ISS, "root", SYS, "[\"admin\",\"super_admin\"]", 0, 900, NULL,
 	    SIGN, XV_OK, 1, 1 },
-	{ "roles that are not strings are skipped", "ES256", "JWT", KID, ISS,
+	{ "roles that are not strings are skipped", "ES256", "at+jwt", KID, ISS,
 	    "u1", T1, "[1,null,\"admin\"]", 0, 900, NULL, SIGN, XV_OK, 0, 1 },
-	{ "iat within the clock skew", "ES256", "JWT", KID, ISS, "u1", T1,
+	{ "iat within the clock skew", "ES256", "at+jwt", KID, ISS, "u1", T1,
 	    "[\"admin\"]", 30, 900, NULL, SIGN, XV_OK, 0, 1 },
 	/* refused */
-	{ "expired", "ES256", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", -1000,
+	{ "expired", "ES256", "at+jwt", KID, ISS, "u1", T1, "[\"admin\"]", -1000,
 	    -10, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "exp equal to now", "ES256", "JWT", KID, ISS, "u1", T1, "[]", -100,
+	{ "exp equal to now", "ES256", "at+jwt", KID, ISS, "u1", T1, "[]", -100,
 	    0, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "issued in the future", "ES256", "JWT", KID, ISS, "u1", T1, "[]",
+	{ "issued in the future", "ES256", "at+jwt", KID, ISS, "u1", T1, "[]",
 	    3600, 7200, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "wrong issuer", "ES256", "JWT", KID, "https://evil.example", "u1", T1,
+	{ "wrong issuer", "ES256", "at+jwt", KID, "https://evil.example", "u1", T1,
 	    "[\"admin\"]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "issuer with a trailing slash", "ES256", "JWT", KID, ISS "/", "u1",
+	{ "issuer with a trailing slash", "ES256", "at+jwt", KID, ISS "/", "u1",
 	    T1, "[]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "no issuer", "ES256", "JWT", KID, NULL, "u1", T1, "[]", 0, 900, NULL,
+	{ "no issuer", "ES256", "at+jwt", KID, NULL, "u1", T1, "[]", 0, 900, NULL,
 	    SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "no sub", "ES256", "JWT", KID, ISS, NULL, T1, "[]", 0, 900, NULL,
+	{ "no sub", "ES256", "at+jwt", KID, ISS, NULL, T1, "[]", 0, 900, NULL,
 	    SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "tid not a UUID", "ES256", "JWT", KID, ISS, "u1", "acme", "[]", 0,
+	{ "tid in upper case: made canonical", "ES256", "at+jwt", KID, ISS,
+	    "u1", "3F2C5B1E-8A4D-4C6E-9B7A-1D2E3F4A5B6C", "[\"admin\"]", 0, 900,
+	    NULL, SIGN, XV_OK, 0, 1 },
+	{ "tid not a UUID", "ES256", "at+jwt", KID, ISS, "u1", "acme", "[]", 0,
 	    900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "exp a string", "ES256", "JWT", KID, ISS, "u1", T1, "[]", 0, 900,
+	{ "exp a string", "ES256", "at+jwt", KID, ISS, "u1", T1, "[]", 0, 900,
 	    "{\"exp\":\"tomorrow\"}", SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "typ other than JWT or at+jwt", "ES256", "JOSE+JSON", KID, ISS, "u1",
+	{ "typ other than at+jwt", "ES256", "JOSE+JSON", KID, ISS, "u1",
 	    T1, "[]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "tampered payload", "ES256", "JWT", KID, ISS, "u1", T1,
+	{ "tampered payload", "ES256", "at+jwt", KID, ISS, "u1", T1,
 	    "[\"admin\"]", 0, 900, NULL, TAMPER, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "signed by another key", "ES256", "JWT", KID, ISS, "u1", T1,
+	{ "signed by another key", "ES256", "at+jwt", KID, ISS, "u1", T1,
 	    "[\"admin\"]", 0, 900, NULL, SIGN_OTHER, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "no signature", "ES256", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", 0,
+	{ "no signature", "ES256", "at+jwt", KID, ISS, "u1", T1, "[\"admin\"]", 0,
 	    900, NULL, STRIP_SIG, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "alg none, unsigned", "none", "JWT", KID, ISS, "u1", T1,
+	{ "alg none, unsigned", "none", "at+jwt", KID, ISS, "u1", T1,
 	    "[\"admin\"]", 0, 900, NULL, UNSIGNED, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "alg none with a signature", "none", "JWT", KID, ISS, "u1", T1,
+	{ "alg none with a signature", "none", "at+jwt", KID, ISS, "u1", T1,
 	    "[\"admin\"]", 0, 900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "alg NONE", "NONE", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", 0, 900,
+	{ "alg NONE", "NONE", "at+jwt", KID, ISS, "u1", T1, "[\"admin\"]", 0, 900,
 	    NULL, UNSIGNED, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "alg HS256 keyed with the public PEM", "HS256", "JWT", KID, ISS,
+	{ "alg HS256 keyed with the public PEM", "HS256", "at+jwt", KID, ISS,
 	    "u1", T1, "[\"admin\"]", 0, 900, NULL, HS256_PEM,
 	    XV_E_UNAUTHORIZED, 0, 0 },
-	{ "alg ES384", "ES384", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", 0,
+	{ "alg ES384", "ES384", "at+jwt", KID, ISS, "u1", T1, "[\"admin\"]", 0,
 	    900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "alg RS256", "RS256", "JWT", KID, ISS, "u1", T1, "[\"admin\"]", 0,
+	{ "alg RS256", "RS256", "at+jwt", KID, ISS, "u1", T1, "[\"admin\"]", 0,
 	    900, NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
-	{ "no kid", "ES256", "JWT", NULL, ISS, "u1", T1, "[\"admin\"]", 0, 900,
+	{ "no kid", "ES256", "at+jwt", NULL, ISS, "u1", T1, "[\"admin\"]", 0, 900,
 	    NULL, SIGN, XV_E_UNAUTHORIZED, 0, 0 },
 	{ "unknown kid (database lookup without a connection)", "ES256",
-	    "JWT", "unit-unknown", ISS, "u1", T1, "[\"admin\"]", 0, 900, NULL,
+	    "at+jwt", "unit-unknown", ISS, "u1", T1, "[\"admin\"]", 0, 900, NULL,
 	    SIGN, XV_E_UNAVAILABLE, 0, 0 },
-	{ "a short signature", "ES256", "JWT", KID, ISS, "u1", T1,
+	{ "a short signature", "ES256", "at+jwt", KID, ISS, "u1", T1,
 	    "[\"admin\"]", 0, 900, NULL, SHORT_SIG, XV_E_UNAUTHORIZED, 0, 0 },
 	/* at+jwt tokens take another path (libcrypto, not libjwt) */
 	{ "at+jwt: typ in upper case", "ES256", "AT+JWT", KID, ISS, "c1", T1,
@@ -175,6 +179,9 @@ claims_of(const struct jcase *c, int admin_to_super)
 		json_object_set_new(j, "sub", json_string(c->sub));
 	json_object_set_new(j, "tid", json_string(admin_to_super ? SYS :
 	    c->tid));
+	/* An operator's token unless extra says otherwise. */
+	json_object_set_new(j, "aud", json_string(ISS));
+	json_object_set_new(j, "client_id", json_string(XV_CLIENT_CTL));
 	json_object_set_new(j, "iat", json_integer(now + c->iat));
 	json_object_set_new(j, "exp", json_integer(now + c->exp));
 	if (admin_to_super)
@@ -293,7 +300,9 @@ test_jwt_cases(struct xv_eckey *k, struct xv_eckey *k2, const char *pem)
 		    xv_err_code(got), c->want, xv_err_code(c->want));
 		if (got == XV_OK && c->want == XV_OK) {
 			EXPECT(strcmp(p.sub, c->sub) == 0, "sub %s", p.sub);
-			EXPECT(strcmp(p.tid, c->tid) == 0, "tid %s", p.tid);
+			EXPECT(strcasecmp(p.tid, c->tid) == 0 &&
+			    strspn(p.tid, "0123456789abcdef-") == XV_UUID_LEN,
+			    "tid %s", p.tid);
 			EXPECT(p.super_admin == c->super_admin,
 			    "super_admin %d, want %d", p.super_admin,
 			    c->super_admin);
@@ -348,39 +357,173 @@ test_jwt_malformed(struct xv_eckey *k)
 	json_decref(cl);
 }
 
-/* xv_jwt_verify reports which kind of token it verified. */
+/*
+ * Each use takes only its own kind of token (security review, finding
+ * 2): the header's typ and crit, aud, client_id, nbf and the lifetime,
+ * all signed with the real key.  Claims start as an operator's access
+ * token; cl_extra's members replace them (null: removed).
+ */
 static void
-test_jwt_typ(struct xv_eckey *k)
+test_jwt_uses(struct xv_eckey *k)
 {
 	static const struct {
-		const char	*typ, *want;
+		const char	*what;
+		const char	*typ;		/* NULL: absent */
+		const char	*hdr_extra;	/* JSON merged into the header */
+		const char	*cl_extra;
+		long		 iat, exp;	/* from now */
+		int		 nbf_set;
+		long		 nbf;
+		enum xv_tok_use	 use;
+		int		 ok;
 	} c[] = {
-		{ "JWT", "JWT" }, { NULL, "JWT" }, { "at+jwt", "at+jwt" },
-		{ "At+JWT", "at+jwt" },
+		{ "an operator token as a bearer", "at+jwt", NULL, NULL, 0, 900,
+		    0, 0, XV_USE_BEARER, 1 },
+		{ "typ application/at+jwt as a bearer", "application/at+jwt",
+		    NULL, NULL, 0, 900, 0, 0, XV_USE_BEARER, 1 },
+		{ "a login token as a bearer", "at+jwt", NULL,
+		    "{\"client_id\":\"xavyo-login\"}", 0, 900, 0, 0,
+		    XV_USE_BEARER, 1 },
+		{ "a client_credentials token is no bearer", "at+jwt", NULL,
+		    "{\"client_id\":\"c-4f1b2a\"}", 0, 900, 0, 0, XV_USE_BEARER,
+		    0 },
+		{ "a token without client_id is no bearer", "at+jwt", NULL,
+		    "{\"client_id\":null}", 0, 900, 0, 0, XV_USE_BEARER, 0 },
+		{ "client_id not a string", "at+jwt", NULL,
+		    "{\"client_id\":[\"xavyoctl\"]}", 0, 900, 0, 0,
+		    XV_USE_BEARER, 0 },
+		{ "a wrong aud", "at+jwt", NULL,
+		    "{\"aud\":\"https://rs.example\"}", 0, 900, 0, 0,
+		    XV_USE_BEARER, 0 },
+		{ "no aud", "at+jwt", NULL, "{\"aud\":null}", 0, 900, 0, 0,
+		    XV_USE_BEARER, 0 },
+		{ "aud an array that has ours", "at+jwt", NULL,
+		    "{\"aud\":[\"https://rs.example\",\"" ISS "\"]}", 0, 900, 0,
+		    0, XV_USE_BEARER, 1 },
+		{ "aud an array without ours", "at+jwt", NULL,
+		    "{\"aud\":[\"https://rs.example\"]}", 0, 900, 0, 0,
+		    XV_USE_BEARER, 0 },
+		{ "nbf in the past", "at+jwt", NULL, NULL, 0, 900, 1, -10,
+		    XV_USE_BEARER, 1 },
+		{ "nbf in the future", "at+jwt", NULL, NULL, 0, 900, 1, 600,
+		    XV_USE_BEARER, 0 },
+		{ "nbf not a number", "at+jwt", NULL, "{\"nbf\":\"now\"}", 0,
+		    900, 0, 0, XV_USE_BEARER, 0 },
+		{ "an unknown crit header", "at+jwt", "{\"crit\":[\"exp\"]}",
+		    NULL, 0, 900, 0, 0, XV_USE_BEARER, 0 },
+		{ "an empty crit header", "at+jwt", "{\"crit\":[]}", NULL, 0,
+		    900, 0, 0, XV_USE_BEARER, 0 },
+		{ "typ not a string", NULL, "{\"typ\":1}", NULL, 0, 900, 0, 0,
+		    XV_USE_ID_HINT, 0 },
+		{ "exp 2^63-1", "at+jwt", NULL,
+		    "{\"exp\":9223372036854775807}", 0, 0, 0, 0, XV_USE_BEARER,
+		    0 },
+		{ "a lifetime of token_max_ttl", "at+jwt", NULL, NULL, 0, 3600,
+		    0, 0, XV_USE_BEARER, 1 },
+		{ "a lifetime over token_max_ttl", "at+jwt", NULL, NULL, 0,
+		    3601, 0, 0, XV_USE_BEARER, 0 },
+		{ "exp before iat", "at+jwt", NULL, NULL, 30, 20, 0, 0,
+		    XV_USE_BEARER, 0 },
+		{ "no iat", "at+jwt", NULL, "{\"iat\":null}", 0, 900, 0, 0,
+		    XV_USE_BEARER, 0 },
+		/* introspection: access tokens of any client */
+		{ "a client's token for introspection", "at+jwt", NULL,
+		    "{\"client_id\":\"c-4f1b2a\"}", 0, 900, 0, 0,
+		    XV_USE_ACCESS, 1 },
+		{ "no client_id for introspection", "at+jwt", NULL,
+		    "{\"client_id\":null}", 0, 900, 0, 0, XV_USE_ACCESS, 0 },
+		{ "typ JWT for introspection", "JWT", NULL,
+		    "{\"client_id\":\"c-4f1b2a\"}", 0, 900, 0, 0,
+		    XV_USE_ACCESS, 0 },
+		{ "a wrong aud for introspection", "at+jwt", NULL,
+		    "{\"client_id\":\"c-4f1b2a\",\"aud\":\"x\"}", 0, 900, 0, 0,
+		    XV_USE_ACCESS, 0 },
+		/* ID token hints: typ JWT, a client as audience */
+		{ "an ID token as a hint", "JWT", NULL,
+		    "{\"aud\":\"c-4f1b2a\",\"client_id\":null}", 0, 900, 0, 0,
+		    XV_USE_ID_HINT, 1 },
+		{ "an ID token without typ as a hint", NULL, NULL,
+		    "{\"aud\":\"c-4f1b2a\",\"client_id\":null}", 0, 900, 0, 0,
+		    XV_USE_ID_HINT, 1 },
+		{ "an ID token is no bearer", "JWT", NULL,
+		    "{\"aud\":\"c-4f1b2a\"}", 0, 900, 0, 0, XV_USE_BEARER, 0 },
+		{ "an ID token is not introspected", "JWT", NULL,
+		    "{\"aud\":\"c-4f1b2a\"}", 0, 900, 0, 0, XV_USE_ACCESS, 0 },
+		{ "an access token is no ID token hint", "at+jwt", NULL,
+		    "{\"aud\":\"c-4f1b2a\"}", 0, 900, 0, 0, XV_USE_ID_HINT, 0 },
+		{ "an operator token is no ID token hint", "JWT", NULL, NULL, 0,
+		    900, 0, 0, XV_USE_ID_HINT, 0 },
 	};
 	size_t	i;
 
 	for (i = 0; i < NELEM(c); i++) {
-		struct jcase	 jc = cases[0];
-		json_t		*h, *cl, *got;
-		const char	*typ = "unset";
+		json_t		*h, *cl, *x, *v, *got;
+		const char	*key;
+		time_t		 now = time(NULL);
 		char		*tok;
 
-		t_begin("jwt_verify", "typ %s", t_show(c[i].typ));
-		jc.typ = c[i].typ;
-		h = header_of(&jc);
-		cl = claims_of(&jc, 0);
+		t_begin("jwt_verify", "%s", c[i].what);
+		h = json_pack("{s:s, s:s}", "alg", "ES256", "kid", KID);
+		if (c[i].typ != NULL)
+			json_object_set_new(h, "typ", json_string(c[i].typ));
+		if (c[i].hdr_extra != NULL) {
+			x = json_loads(c[i].hdr_extra, 0, NULL);
+			json_object_update(h, x);
+			json_decref(x);
+		}
+		cl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}",
+		    "iss", ISS, "sub", "u1", "tid", T1, "aud", ISS,
+		    "client_id", XV_CLIENT_CTL, "iat", (json_int_t)now + c[i].iat,
+		    "exp", (json_int_t)now + c[i].exp, "jti", "j1");
+		if (c[i].nbf_set)
+			json_object_set_new(cl, "nbf",
+			    json_integer(now + c[i].nbf));
+		if (c[i].cl_extra != NULL) {
+			x = json_loads(c[i].cl_extra, 0, NULL);
+			json_object_foreach(x, key, v) {
+				if (json_is_null(v))
+					json_object_del(cl, key);
+				else
+					json_object_set(cl, key, v);
+			}
+			json_decref(x);
+		}
 		tok = xv_jws_sign(k, h, cl);
-		got = tok ? xv_jwt_verify(tok, &typ) : NULL;
-		EXPECT(got != NULL && json_equal(got, cl),
+		got = tok ? xv_jwt_verify(tok, c[i].use) : NULL;
+		EXPECT(tok != NULL, "cannot sign");
+		EXPECT((got != NULL) == c[i].ok, "%s", c[i].ok ?
+		    "refused" : "accepted");
+		EXPECT(got == NULL || json_equal(got, cl),
 		    "claims not returned as signed");
-		EXPECT(t_streq(typ, c[i].want), "typ %s, want %s",
-		    t_show(typ), c[i].want);
 		json_decref(got);
 		json_decref(h);
 		json_decref(cl);
 		free(tok);
 	}
+}
+
+/* A token peeked at is only parsed: no signature, no key, no database. */
+static void
+test_jwt_peek(struct xv_eckey *k2)
+{
+	json_t	*h = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ",
+		    "at+jwt", "kid", "unit-unknown");
+	json_t	*cl = json_pack("{s:s, s:s}", "tid", T1, "jti", "j1"), *got;
+	char	*tok = xv_jws_sign(k2, h, cl);
+
+	t_begin("jwt_peek", "claims of a token under an unknown kid");
+	xv_keys_unavailable_reset();
+	got = tok ? xv_jwt_peek(tok) : NULL;
+	EXPECT(got != NULL && json_equal(got, cl), "claims not read");
+	EXPECT(!xv_keys_unavailable(), "a key was looked up");
+	json_decref(got);
+	t_begin("jwt_peek", "not a JWS");
+	EXPECT(xv_jwt_peek("abc") == NULL && xv_jwt_peek("a.!!.c") == NULL,
+	    "parsed");
+	t_end();
+	json_decref(h);
+	json_decref(cl);
+	free(tok);
 }
 
 /*
@@ -449,7 +592,8 @@ test_auth(void)
 
 	test_jwt_cases(k, k2, pem);
 	test_jwt_malformed(k);
-	test_jwt_typ(k);
+	test_jwt_uses(k);
+	test_jwt_peek(k2);
 	test_jwt_libjwt(k, k2, pem);
 out:
 	free(pem);

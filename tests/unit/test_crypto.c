@@ -255,9 +255,43 @@ test_seal(void)
 	free(sealed);
 }
 
+/* master_key: 64 hex digits and nothing else (finding 6). */
+static void
+test_master_key(void)
+{
+	static const struct {
+		const char	*what, *key;
+		int		 ok;
+	} c[] = {
+		{ "hex digits", "00112233445566778899aabbccddeeff"
+		    "00112233445566778899AABBCCDDEEFF", 1 },
+		{ "[ is no hex digit", "0011223344556677889[aabbccddeeff"
+		    "00112233445566778899aabbccddeeff", 0 },
+		{ "\\ ] ^ _ ` are no hex digits", "\\]^_`1223344556677889aabbccddeeff"
+		    "00112233445566778899aabbccddeeff", 0 },
+		{ "g is no hex digit", "g0112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeeff", 0 },
+		{ "63 digits", "0112233445566778899aabbccddeeff"
+		    "00112233445566778899aabbccddeeff", 0 },
+	};
+	unsigned char	out[32];
+	size_t		i;
+
+	for (i = 0; i < NELEM(c); i++) {
+		t_begin("master_key", "%s", c[i].what);
+		EXPECT((xv_hex32(c[i].key, out) == 0) == c[i].ok, "%s",
+		    c[i].ok ? "refused" : "accepted");
+		if (c[i].ok)
+			EXPECT(out[0] == 0x00 && out[5] == 0x55 &&
+			    out[31] == 0xff, "wrong bytes");
+	}
+	t_end();
+}
+
 void
 test_crypto(void)
 {
+	test_master_key();
 	test_b64url();
 	test_ct_hmac_uuid();
 	test_seal();

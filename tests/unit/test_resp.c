@@ -208,6 +208,57 @@ test_problem(void)
 	req_release(&req);
 }
 
+/*
+ * A field path or detail longer than its buffer, of two-byte characters,
+ * is cut at a character: the body stays JSON and is never empty
+ * (security review, finding 3).
+ */
+static void
+test_problem_cut(void)
+{
+	struct xv_req	 req;
+	struct xv_buf	 b = { 0 };
+	json_t		*j;
+	int		 i;
+
+	for (i = 0; i < 200; i++)
+		XV_BUF_LIT(&b, "\xc3\xa9");
+	t_begin("problem", "a field of 200 \"\xc3\xa9\" is cut at a character");
+	memset(&req, 0, sizeof(req));
+	xv_fail(&req, XV_E_UNKNOWN_FIELD, b.p, "unknown field %s", b.p);
+	xv_resp_problem(&req, XV_E_UNKNOWN_FIELD);
+	EXPECT(req.out.len > 0, "empty body");
+	j = req.out.len ? json_loadb(req.out.p, req.out.len, 0, NULL) : NULL;
+	EXPECT(j != NULL, "not JSON");
+	EXPECT(t_streq(json_string_value(json_object_get(j, "error")),
+	    "unknown_field"), "error code lost");
+	EXPECT(xv_utf8_len(json_string_value(json_object_get(j, "field"))) > 50,
+	    "field lost");
+	json_decref(j);
+	req_release(&req);
+
+	t_begin("problem", "the same in an RFC 6749 error");
+	memset(&req, 0, sizeof(req));
+	xv_fail(&req, XV_E_BAD_REQUEST, NULL, "bad %s", b.p);
+	xv_resp_oauth_error(&req, XV_E_BAD_REQUEST);
+	j = req.out.len ? json_loadb(req.out.p, req.out.len, 0, NULL) : NULL;
+	EXPECT(j != NULL && json_object_get(j, "error_description") != NULL,
+	    "no error description");
+	json_decref(j);
+	req_release(&req);
+
+	t_begin("problem", "invalid UTF-8 in a detail still gives a body");
+	memset(&req, 0, sizeof(req));
+	xv_fail(&req, XV_E_VALIDATION, "f\xff", "bad \xc3(");
+	xv_resp_problem(&req, XV_E_VALIDATION);
+	j = req.out.len ? json_loadb(req.out.p, req.out.len, 0, NULL) : NULL;
+	EXPECT(j != NULL && t_streq(json_string_value(json_object_get(j,
+	    "error")), "validation_failed"), "no problem body");
+	json_decref(j);
+	req_release(&req);
+	xv_buf_free(&b);
+}
+
 /* RFC 6749 section 5.2 errors of the OAuth endpoints. */
 static void
 test_oauth_error(void)
@@ -270,5 +321,6 @@ test_resp(void)
 {
 	test_errmap();
 	test_problem();
+	test_problem_cut();
 	test_oauth_error();
 }

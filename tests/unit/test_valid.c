@@ -202,6 +202,17 @@ test_rfc3339(void)
 		{ "1970-01-01T00:00:00Z", 1, 0 },
 		{ "1969-12-31T23:59:59Z", 1, -1 },
 		{ "9999-12-31T23:59:59Z", 1, 253402300799 },
+		{ "9999-12-31T23:59:59+23:59", 1, 253402214459 },
+		{ "0001-01-01T00:00:00Z", 0, 0 },	/* before 1900: refused */
+		/* the review's: in UTC past 9999, and overlong fractions */
+		{ "9999-12-31T23:59:59-23:59", 0, 0 },
+		{ "9999-12-31T23:59:59-00:01", 0, 0 },
+		{ "9999-12-31T23:00:00-00:59", 1, 253402300740 },
+		{ "2026-02-07T12:00:00.1234567890Z", 0, 0 },
+		{ "2026-02-07T12:00:00.000000000000000000000000000000000000000"
+		    "00000000000000000000000000000000000000000000000000000000"
+		    "00000000000000000000000000000000000000000000000000000000"
+		    "000000000000000000000000000000000000000000000000Z", 0, 0 },
 		/* bad dates and times */
 		{ "2023-02-29T00:00:00Z", 0, 0 },
 		{ "2026-04-31T00:00:00Z", 0, 0 },
@@ -357,9 +368,54 @@ test_utf8_len(void)
 	}
 }
 
+/* UUIDs in their one canonical form (security review, finding 1). */
+static void
+test_uuid_canon(void)
+{
+	char	out[XV_UUID_LEN + 1], in[XV_UUID_LEN + 1];
+
+	t_begin("uuid_canon", "upper case becomes lower case");
+	EXPECT(xv_uuid_canon("3F2C5B1E-8A4D-4C6E-9B7A-1D2E3F4A5B6C", out) == 0 &&
+	    t_streq(out, "3f2c5b1e-8a4d-4c6e-9b7a-1d2e3f4a5b6c"), "got %s", out);
+	t_begin("uuid_canon", "in place");
+	snprintf(in, sizeof(in), "%s", "AAAAAAAA-8A4D-4C6E-9B7A-1D2E3F4A5B6C");
+	EXPECT(xv_uuid_canon(in, in) == 0 &&
+	    t_streq(in, "aaaaaaaa-8a4d-4c6e-9b7a-1d2e3f4a5b6c"), "got %s", in);
+	t_begin("uuid_canon", "invalid ones are refused");
+	EXPECT(xv_uuid_canon("3F2C5B1E-8A4D-4C6E-9B7A-1D2E3F4A5B6", out) == -1 &&
+	    xv_uuid_canon("3F2C5B1E-8A4D-4C6E-9B7A-1D2E3F4A5B6G", out) == -1 &&
+	    xv_uuid_canon("", out) == -1, "accepted");
+	t_end();
+}
+
+/* A cut character goes, and so does whatever follows a bad byte. */
+static void
+test_utf8_trim(void)
+{
+	static const struct {
+		const char	*in, *out;
+	} c[] = {
+		{ "", "" }, { "abc", "abc" }, { "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "caf\xc3", "caf" }, { "\xe2\x82", "" },
+		{ "a\xe2\x82\xac", "a\xe2\x82\xac" }, { "a\xe2\x82\xac" "b\xf0\x9f\x98", "a\xe2\x82\xac" "b" },
+		{ "ab\xffcd", "ab" }, { "a\xc0\xafb", "a" },
+	};
+	char	buf[64];
+	size_t	i;
+
+	for (i = 0; i < NELEM(c); i++) {
+		t_begin("utf8_trim", "%s", t_show(c[i].in));
+		snprintf(buf, sizeof(buf), "%s", c[i].in);
+		xv_utf8_trim(buf);
+		EXPECT(strcmp(buf, c[i].out) == 0, "got %s", t_show(buf));
+	}
+}
+
 void
 test_valid(void)
 {
+	test_uuid_canon();
+	test_utf8_trim();
 	test_uuid();
 	test_slug();
 	test_dns();
