@@ -31,8 +31,8 @@ enum stmt {
 
 /* Columns of a key as answers show it; never key_hash. */
 #define KEY_COLS \
-	"id, name, key_prefix, to_json(scopes)::text, xv_ts(expires_at), " \
-	"xv_ts(created_at)"
+	"id, name, key_prefix, to_json(scopes)::text AS scopes, " \
+	"xv_ts(expires_at) AS expires_at, xv_ts(created_at) AS created_at"
 #define KEY_LIVE	"revoked_at IS NULL"
 
 static const struct xv_stmt stmts[ST__MAX] = {
@@ -46,8 +46,9 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "WITH k AS (SELECT id, name, key_prefix, scopes, expires_at, "
 	    "created_at FROM api_keys WHERE tenant_id = $1::uuid AND "
 	    KEY_LIVE ") "
-	    "SELECT p.id, p.name, p.key_prefix, to_json(p.scopes)::text, "
-	    "xv_ts(p.expires_at), xv_ts(p.created_at), t.total "
+	    "SELECT p.id, p.name, p.key_prefix, to_json(p.scopes)::text AS scopes, "
+	    "xv_ts(p.expires_at) AS expires_at, xv_ts(p.created_at) AS created_at, "
+	    "t.total "
 	    "FROM (SELECT count(*) FROM k) t(total) LEFT JOIN LATERAL "
 	    "(SELECT * FROM k ORDER BY created_at, id LIMIT $2::int "
 	    "OFFSET $3::bigint) p ON true" },
@@ -58,24 +59,23 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid AND "
 	    "tenant_id = $2::uuid AND " KEY_LIVE " RETURNING " KEY_COLS },
 	[ST_KEY_INTROSPECT] = { "key_introspect", 2,
-	    "SELECT id, name, to_json(scopes)::text, tenant_id, "
-	    "xv_ts(expires_at), xv_ts(created_at) FROM api_keys "
+	    "SELECT true AS active, id, name, to_json(scopes)::text AS scopes, "
+	    "tenant_id, xv_ts(expires_at) AS expires_at, "
+	    "xv_ts(created_at) AS created_at FROM api_keys "
 	    "WHERE key_hash = $1 AND tenant_id = $2::uuid AND " KEY_LIVE
 	    " AND (expires_at IS NULL OR expires_at > now())" },
 	/* Every day of [$3, $4], the shards added up; last use of all time. */
 	[ST_USAGE] = { "usage", 4,
-	    "SELECT to_char(d, 'YYYY-MM-DD'), coalesce(sum(u.requests), 0), "
+	    "SELECT to_char(d, 'YYYY-MM-DD') AS date, "
+	    "coalesce(sum(u.requests), 0) AS requests, "
 	    "(SELECT xv_ts(max(last_used_at)) FROM api_key_usage "
-	    "WHERE key_id = $1::uuid AND tenant_id = $2::uuid) "
+	    "WHERE key_id = $1::uuid AND tenant_id = $2::uuid) AS last_used_at "
 	    "FROM generate_series($3::date, $4::date, interval '1 day') d "
 	    "LEFT JOIN api_key_usage u ON u.key_id = $1::uuid AND "
 	    "u.tenant_id = $2::uuid AND u.day = d::date "
 	    "GROUP BY d ORDER BY d" },
 };
 
-static const char *const scope_names[] = { "read", "write", "admin", NULL };
-static const unsigned scope_bits[] = { XV_SCOPE_READ, XV_SCOPE_WRITE,
-    XV_SCOPE_ADMIN };
 
 static int
 valid_time(const char *s)
@@ -85,7 +85,7 @@ valid_time(const char *s)
 
 static const struct xv_field create_fields[] = {
 	{ "name", XV_F_STRING, 1, 1, 200, NULL, NULL, NULL },
-	{ "scopes", XV_F_STRINGS, 1, 1, 3, scope_names, NULL, NULL },
+	{ "scopes", XV_F_STRINGS, 1, 1, 3, xv_scope_names, NULL, NULL },
 	{ "expires_at", XV_F_STRING, 0, 0, 0, NULL, valid_time, NULL },
 	XV_FIELDS_END
 };
@@ -95,41 +95,34 @@ static const struct xv_field introspect_fields[] = {
 	XV_FIELDS_END
 };
 
-static json_t *
-null_or_string(PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? json_null() :
-	    json_string(PQgetvalue(r, row, col));
-}
-
-static json_t *
-scopes_json(PGresult *r, int row, int col)
-{
-	json_t *j = json_loads(PQgetvalue(r, row, col), JSON_DECODE_ANY, NULL);
-
-	return j ? j : json_array();
-}
-
 /* A key as answers show it, from a KEY_COLS row. */
+static const struct xv_jcol key_cols[] = {
+	{ "id", XV_J_TEXT }, { "name", XV_J_TEXT }, { "key_prefix", XV_J_TEXT },
+	{ "scopes", XV_J_JSON }, { "expires_at", XV_J_NULLABLE },
+	{ "created_at", XV_J_TEXT }, { NULL, 0 }
+};
+/* What audit rows keep of a key: neither the key, its digest nor prefix. */
+static const struct xv_jcol key_audit_cols[] = {
+	{ "id", XV_J_TEXT }, { "name", XV_J_TEXT }, { "scopes", XV_J_JSON },
+	{ "expires_at", XV_J_NULLABLE }, { NULL, 0 }
+};
+/* An introspected key (ST_KEY_INTROSPECT). */
+static const struct xv_jcol key_live_cols[] = {
+	{ "active", XV_J_BOOL }, { "id", XV_J_TEXT }, { "name", XV_J_TEXT },
+	{ "scopes", XV_J_JSON }, { "tenant_id", XV_J_TEXT },
+	{ "expires_at", XV_J_NULLABLE }, { "created_at", XV_J_TEXT }, { NULL, 0 }
+};
+
 static json_t *
 key_json(PGresult *r, int row)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}",
-	    "id", PQgetvalue(r, row, 0), "name", PQgetvalue(r, row, 1),
-	    "key_prefix", PQgetvalue(r, row, 2),
-	    "scopes", scopes_json(r, row, 3),
-	    "expires_at", null_or_string(r, row, 4),
-	    "created_at", PQgetvalue(r, row, 5));
+	return xv_row_json(r, row, key_cols);
 }
 
-/* What audit rows keep of a key: neither the key, its digest nor prefix. */
 static json_t *
 key_audit_json(PGresult *r, int row)
 {
-	return json_pack("{s:s, s:s, s:o, s:o}",
-	    "id", PQgetvalue(r, row, 0), "name", PQgetvalue(r, row, 1),
-	    "scopes", scopes_json(r, row, 3),
-	    "expires_at", null_or_string(r, row, 4));
+	return xv_row_json(r, row, key_audit_cols);
 }
 
 /*
@@ -146,15 +139,15 @@ scopes_parse(struct xv_req *req, json_t *arr, unsigned *bits, char *list,
 	*bits = 0;
 	list[0] = '\0';
 	json_array_foreach(arr, i, v) {
-		for (k = 0; scope_names[k] != NULL; k++)
-			if (strcmp(json_string_value(v), scope_names[k]) == 0)
+		for (k = 0; xv_scope_names[k] != NULL; k++)
+			if (strcmp(json_string_value(v), xv_scope_names[k]) == 0)
 				break;
-		if (scope_names[k] == NULL || (*bits & scope_bits[k]))
+		if (xv_scope_names[k] == NULL || (*bits & (1u << k)))
 			return xv_fail(req, XV_E_VALIDATION, "scopes",
 			    "scopes must not repeat a scope");
-		*bits |= scope_bits[k];
+		*bits |= 1u << k;
 		snprintf(list + strlen(list), listsz - strlen(list), "%s%s",
-		    i ? " " : "", scope_names[k]);
+		    i ? " " : "", xv_scope_names[k]);
 	}
 	return XV_OK;
 }
@@ -207,16 +200,14 @@ key_new(struct xv_req *req, char key[XV_APIKEY_LEN + 1], char hash[65])
 static enum xv_err
 key_create(struct xv_req *req)
 {
-	json_t		*body = NULL, *out = NULL, *audit = NULL;
+	json_t		*body = req->json, *out = NULL, *audit = NULL;
 	PGresult	*r = NULL;
 	char		 key[XV_APIKEY_LEN + 1] = "", hash[65], list[32];
 	char		 prefix[PREFIX_LEN + 1], loc[64];
 	const char	*p[7];
 	enum xv_err	 rc;
 
-	if ((rc = xv_req_json(req, &body)) != XV_OK ||
-	    (rc = xv_json_check(req, body, create_fields, "")) != XV_OK ||
-	    (rc = create_check(req, body, list, sizeof(list))) != XV_OK ||
+	if ((rc = create_check(req, body, list, sizeof(list))) != XV_OK ||
 	    (rc = key_new(req, key, hash)) != XV_OK)
 		goto out;
 	memcpy(prefix, key, PREFIX_LEN);
@@ -235,7 +226,7 @@ key_create(struct xv_req *req)
 	}
 	audit = key_audit_json(r, 0);
 	if ((rc = xv_audit(req, req->tenant, "api_key.created", "api_key",
-	    PQgetvalue(r, 0, 0), NULL, audit)) != XV_OK)
+	    xv_val(r, 0, "id"), NULL, audit)) != XV_OK)
 		goto out;
 	if ((out = key_json(r, 0)) == NULL) {
 		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot encode the key");
@@ -243,14 +234,13 @@ key_create(struct xv_req *req)
 	}
 	/* The one answer that ever holds the key. */
 	json_object_set_new(out, "key", json_string(key));
-	snprintf(loc, sizeof(loc), "/admin/api-keys/%s", PQgetvalue(r, 0, 0));
+	snprintf(loc, sizeof(loc), "/admin/api-keys/%s", xv_val(r, 0, "id"));
 	xv_resp_header(req, "Location", loc);
 	rc = xv_resp_json(req, 201, out);
 	out = NULL;
 out:
 	explicit_bzero(key, sizeof(key));
 	PQclear(r);
-	json_decref(body);
 	json_decref(out);
 	json_decref(audit);
 	return rc;
@@ -300,7 +290,7 @@ key_delete(struct xv_req *req)
 		return rc;
 	oldv = key_audit_json(r, 0);
 	rc = xv_audit(req, req->tenant, "api_key.deleted", "api_key",
-	    PQgetvalue(r, 0, 0), oldv, NULL);
+	    xv_val(r, 0, "id"), oldv, NULL);
 	json_decref(oldv);
 	PQclear(r);
 	if (rc != XV_OK)
@@ -312,16 +302,13 @@ key_delete(struct xv_req *req)
 static enum xv_err
 key_introspect(struct xv_req *req)
 {
-	json_t		*body = NULL, *out = NULL;
+	json_t		*body = req->json, *out = NULL;
 	PGresult	*r = NULL;
 	char		 hash[65];
 	const char	*p[2] = { hash, req->tenant };
 	enum xv_err	 rc;
 	int		 h;
 
-	if ((rc = xv_req_json(req, &body)) != XV_OK ||
-	    (rc = xv_json_check(req, body, introspect_fields, "")) != XV_OK)
-		goto out;
 	h = xv_auth_key_hash(json_string_value(json_object_get(body, "key")),
 	    hash);
 	if (h == -2) {
@@ -335,18 +322,12 @@ key_introspect(struct xv_req *req)
 		goto out;
 	}
 	if (r != NULL && PQntuples(r) == 1)
-		out = json_pack("{s:b, s:s, s:s, s:o, s:s, s:o, s:s}",
-		    "active", 1, "id", PQgetvalue(r, 0, 0),
-		    "name", PQgetvalue(r, 0, 1), "scopes", scopes_json(r, 0, 2),
-		    "tenant_id", PQgetvalue(r, 0, 3),
-		    "expires_at", null_or_string(r, 0, 4),
-		    "created_at", PQgetvalue(r, 0, 5));
+		out = xv_row_json(r, 0, key_live_cols);
 	else
 		out = json_pack("{s:b}", "active", 0);
 	rc = xv_resp_json(req, 200, out);
 out:
 	PQclear(r);
-	json_decref(body);
 	return rc;
 }
 
@@ -424,14 +405,15 @@ key_usage(struct xv_req *req)
 	}
 	daily = json_array();
 	for (i = 0; i < PQntuples(r); i++) {
-		n = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		n = strtoll(xv_val(r, i, "requests"), NULL, 10);
 		total += n;
 		json_array_append_new(daily, json_pack("{s:s, s:I}",
-		    "date", PQgetvalue(r, i, 0), "requests", n));
+		    "date", xv_val(r, i, "date"), "requests", n));
 	}
 	rc = xv_resp_json(req, 200, json_pack("{s:s, s:I, s:o, s:s, s:s, s:o}",
-	    "key_id", PQgetvalue(k, 0, 0), "total_requests", total,
-	    "last_used_at", PQntuples(r) ? null_or_string(r, 0, 2) : json_null(),
+	    "key_id", xv_val(k, 0, "id"), "total_requests", total,
+	    "last_used_at", PQntuples(r) && !xv_val_null(r, 0, "last_used_at") ?
+	    json_string(xv_val(r, 0, "last_used_at")) : json_null(),
 	    "since", s, "until", u, "daily", daily));
 	daily = NULL;
 out:
@@ -442,15 +424,19 @@ out:
 }
 
 /* Managing keys needs the admin scope whatever the method. */
-#define KEYS	(XV_AUTH_ADMIN | XV_TENANT_REQ | XV_SCOPE_ADMIN)
+/* A tenant's admin; managing keys needs the admin scope of a key. */
+#define KEYS	.cred = XV_CRED_BEARER, .need = XV_NEED_ADMIN, \
+		.tenancy = XV_TENANT_REQ, .scopes = XV_SCOPE_ADMIN
 
 static const struct xv_route routes[] = {
-	{ XV_POST, "/admin/api-keys", KEYS, key_create },
-	{ XV_GET, "/admin/api-keys", KEYS, key_list },
-	{ XV_POST, "/admin/api-keys/introspect", KEYS, key_introspect },
-	{ XV_GET, "/admin/api-keys/{id}", KEYS, key_get },
-	{ XV_DELETE, "/admin/api-keys/{id}", KEYS, key_delete },
-	{ XV_GET, "/admin/api-keys/{id}/usage", KEYS, key_usage },
+	{ XV_POST, "/admin/api-keys", KEYS, .body = XV_BODY_JSON,
+	    .fields = create_fields, .handler = key_create },
+	{ XV_GET, "/admin/api-keys", KEYS, .handler = key_list },
+	{ XV_POST, "/admin/api-keys/introspect", KEYS, .body = XV_BODY_JSON,
+	    .fields = introspect_fields, .handler = key_introspect },
+	{ XV_GET, "/admin/api-keys/{id}", KEYS, .handler = key_get },
+	{ XV_DELETE, "/admin/api-keys/{id}", KEYS, .handler = key_delete },
+	{ XV_GET, "/admin/api-keys/{id}/usage", KEYS, .handler = key_usage },
 };
 
 int

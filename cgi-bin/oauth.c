@@ -18,7 +18,6 @@
 #include "xv.h"
 
 enum stmt {
-	ST_CLIENT_LOOKUP,
 	ST_CLIENT_INSERT,
 	ST_CLIENT_LIST,
 	ST_CLIENT_COUNT,
@@ -27,7 +26,6 @@ enum stmt {
 	ST_CLIENT_UPDATE,
 	ST_CLIENT_DEACTIVATE,
 	ST_CLIENT_SECRET,
-	ST_CLIENT_TOKEN,
 	ST_REVOKE,
 	ST_PURGE,
 	ST_JWKS,
@@ -35,19 +33,18 @@ enum stmt {
 	ST__MAX
 };
 
+/* Named as the answers name them (client_cols); see xv_row_json. */
 #define CLIENT_COLS \
-	"id, client_id, name, client_type, array_to_json(redirect_uris), " \
-	"array_to_json(grant_types), array_to_json(scopes), is_active, " \
-	"xv_ts(created_at), xv_ts(updated_at)"
+	"id, client_id, name, client_type, " \
+	"coalesce(array_to_json(redirect_uris), '[]') AS redirect_uris, " \
+	"coalesce(array_to_json(grant_types), '[]') AS grant_types, " \
+	"coalesce(array_to_json(scopes), '[]') AS scopes, is_active, " \
+	"xv_ts(created_at) AS created_at, xv_ts(updated_at) AS updated_at"
 /* Deactivation voids every token issued up to the end of this second. */
 #define VOID_FROM_NOW	"date_trunc('second', now()) + interval '1 second'"
 #define JSON_ARRAY(n)	"ARRAY(SELECT json_array_elements_text($" #n "::json))"
 
 static const struct xv_stmt stmts[ST__MAX] = {
-	[ST_CLIENT_LOOKUP] = { "client_lookup", 1,
-	    "SELECT id, tenant_id, client_type, grant_types, scopes, secret_hash, "
-	    "is_active, tenant_status, tokens_valid_after "
-	    "FROM xv_client_lookup($1)" },
 	[ST_CLIENT_INSERT] = { "client_insert", 8,
 	    "INSERT INTO oauth_clients (tenant_id, client_id, name, client_type, "
 	    "redirect_uris, grant_types, scopes, secret_hash) VALUES "
@@ -55,7 +52,8 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    JSON_ARRAY(7) ", $8) RETURNING " CLIENT_COLS },
 	[ST_CLIENT_LIST] = { "client_list", 3,
 	    "SELECT " CLIENT_COLS " FROM oauth_clients WHERE tenant_id = $1::uuid "
-	    "ORDER BY created_at, id LIMIT $2::int OFFSET $3::bigint" },
+	    "ORDER BY oauth_clients.created_at, oauth_clients.id "
+	    "LIMIT $2::int OFFSET $3::bigint" },
 	[ST_CLIENT_COUNT] = { "client_count", 1,
 	    "SELECT count(*) FROM oauth_clients WHERE tenant_id = $1::uuid" },
 	[ST_CLIENT_GET] = { "client_get", 2,
@@ -78,12 +76,6 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_CLIENT_SECRET] = { "client_secret", 3,
 	    "UPDATE oauth_clients SET secret_hash = $3, updated_at = now() "
 	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " CLIENT_COLS },
-	/* The caller and the token's state in one round trip. */
-	[ST_CLIENT_TOKEN] = { "client_token", 4,
-	    "SELECT id, tenant_id, client_type, grant_types, scopes, "
-	    "secret_hash, is_active, tenant_status, tokens_valid_after, "
-	    "token_tenant_status, token_valid_after, token_client_active, "
-	    "revoked FROM xv_client_token($1, $2::uuid, $3, $4)" },
 	[ST_REVOKE] = { "revoke", 3,
 	    "INSERT INTO oauth_revocations (jti, tenant_id, expires_at) "
 	    "VALUES ($1, $2::uuid, to_timestamp($3::bigint)) "
@@ -233,20 +225,6 @@ client_rules(struct xv_req *req, json_t *c)
 
 /* ---- secrets ---- */
 
-/* HMAC-SHA-256 of a client secret, keyed by a key derived from master_key. */
-static int
-secret_hash(const char *secret, char out[65])
-{
-	char key[128];
-	int  rc;
-
-	snprintf(key, sizeof(key), "%s:oauth-client-secret",
-	    xv_conf_get("master_key", ""));
-	rc = xv_hmac_sha256_hex(key, secret, out);
-	OPENSSL_cleanse(key, sizeof(key));
-	return rc;
-}
-
 /* A fresh random string of n bytes' entropy, base64url (caller frees). */
 static char *
 random_token(size_t n)
@@ -263,23 +241,18 @@ random_token(size_t n)
 
 /* ---- client representation ---- */
 
-static json_t *
-json_col(PGresult *r, int row, int col)
-{
-	json_t *j = json_loads(PQgetvalue(r, row, col), JSON_DECODE_ANY, NULL);
-
-	return j ? j : json_array();
-}
+static const struct xv_jcol client_cols[] = {
+	{ "id", XV_J_TEXT }, { "client_id", XV_J_TEXT }, { "name", XV_J_TEXT },
+	{ "client_type", XV_J_TEXT }, { "redirect_uris", XV_J_JSON },
+	{ "grant_types", XV_J_JSON }, { "scopes", XV_J_JSON },
+	{ "is_active", XV_J_BOOL }, { "created_at", XV_J_TEXT },
+	{ "updated_at", XV_J_TEXT }, { NULL, 0 }
+};
 
 static json_t *
 client_json(PGresult *r, int i)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:s}",
-	    "id", PQgetvalue(r, i, 0), "client_id", PQgetvalue(r, i, 1),
-	    "name", PQgetvalue(r, i, 2), "client_type", PQgetvalue(r, i, 3),
-	    "redirect_uris", json_col(r, i, 4), "grant_types", json_col(r, i, 5),
-	    "scopes", json_col(r, i, 6), "is_active", PQgetvalue(r, i, 7)[0] == 't',
-	    "created_at", PQgetvalue(r, i, 8), "updated_at", PQgetvalue(r, i, 9));
+	return xv_row_json(r, i, client_cols);
 }
 
 static char *
@@ -293,21 +266,19 @@ dump(json_t *j)
 static enum xv_err
 client_create(struct xv_req *req)
 {
-	json_t		*body = NULL, *out = NULL;
+	json_t		*body = req->json, *out = NULL;
 	char		*cid = NULL, *secret = NULL, hash[65];
 	char		*ru = NULL, *gt = NULL, *sc = NULL;
 	const char	*p[8], *type;
 	PGresult	*r = NULL;
 	enum xv_err	 rc;
 
-	if ((rc = xv_req_json(req, &body)) != XV_OK ||
-	    (rc = xv_json_check(req, body, client_fields, "")) != XV_OK ||
-	    (rc = client_rules(req, body)) != XV_OK)
+	if ((rc = client_rules(req, body)) != XV_OK)
 		goto out;
 	type = json_string_value(json_object_get(body, "client_type"));
 	if ((cid = random_token(18)) == NULL ||
 	    (strcmp(type, "confidential") == 0 &&
-	    ((secret = random_token(32)) == NULL || secret_hash(secret, hash) != 0))) {
+	    ((secret = random_token(32)) == NULL || xv_client_secret_hash(secret, hash) != 0))) {
 		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot make credentials");
 		goto out;
 	}
@@ -328,7 +299,7 @@ client_create(struct xv_req *req)
 	}
 	out = client_json(r, 0);
 	if ((rc = xv_audit(req, req->tenant, "oauth_client.created",
-	    "oauth_client", PQgetvalue(r, 0, 0), NULL, out)) != XV_OK)
+	    "oauth_client", xv_val(r, 0, "id"), NULL, out)) != XV_OK)
 		goto out;
 	if (secret != NULL)
 		json_object_set_new(out, "client_secret", json_string(secret));
@@ -342,7 +313,6 @@ out:
 	free(gt);
 	free(sc);
 	PQclear(r);
-	json_decref(body);
 	json_decref(out);
 	return rc;
 }
@@ -382,20 +352,17 @@ client_get(struct xv_req *req)
 static enum xv_err
 client_update(struct xv_req *req)
 {
-	json_t		*body = NULL, *cur = NULL, *oldv = NULL, *newv = NULL;
+	json_t		*body = req->json, *cur = NULL, *oldv = NULL, *newv = NULL;
 	PGresult	*r = NULL, *u = NULL;
 	char		*ru = NULL, *gt = NULL, *sc = NULL;
 	const char	*p[7], *type;
 	enum xv_err	 rc;
 
-	if ((rc = xv_req_json(req, &body)) != XV_OK ||
-	    (rc = xv_json_check(req, body, client_update_fields, "")) != XV_OK)
-		goto out;
 	if ((r = client_row(req, ST_CLIENT_LOCK, &rc)) == NULL)
 		goto out;
 	cur = client_json(r, 0);
 	type = json_string_value(json_object_get(body, "client_type"));
-	if (type != NULL && strcmp(type, PQgetvalue(r, 0, 3)) != 0) {
+	if (type != NULL && strcmp(type, xv_val(r, 0, "client_type")) != 0) {
 		rc = xv_fail(req, XV_E_VALIDATION, "client_type",
 		    "client_type cannot be changed");
 		goto out;
@@ -430,7 +397,6 @@ out:
 	free(sc);
 	PQclear(r);
 	PQclear(u);
-	json_decref(body);
 	json_decref(cur);
 	json_decref(oldv);
 	json_decref(newv);
@@ -446,7 +412,7 @@ client_delete(struct xv_req *req)
 
 	if ((r = client_row(req, ST_CLIENT_LOCK, &rc)) == NULL)
 		return rc;
-	if (PQgetvalue(r, 0, 7)[0] == 't') {
+	if (xv_val(r, 0, "is_active")[0] == 't') {
 		if ((u = client_row(req, ST_CLIENT_DEACTIVATE, &rc)) == NULL)
 			goto out;
 		oldv = client_json(r, 0);
@@ -478,12 +444,12 @@ client_regenerate_secret(struct xv_req *req)
 		    "regenerate-secret takes no body");
 	if ((r = client_row(req, ST_CLIENT_LOCK, &rc)) == NULL)
 		return rc;
-	if (strcmp(PQgetvalue(r, 0, 3), "confidential") != 0) {
+	if (strcmp(xv_val(r, 0, "client_type"), "confidential") != 0) {
 		rc = xv_fail_code(req, XV_E_CONFLICT, "public_client", NULL,
 		    "public clients have no secret");
 		goto out;
 	}
-	if ((secret = random_token(32)) == NULL || secret_hash(secret, hash) != 0) {
+	if ((secret = random_token(32)) == NULL || xv_client_secret_hash(secret, hash) != 0) {
 		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot make a secret");
 		goto out;
 	}
@@ -508,31 +474,7 @@ out:
 	return rc;
 }
 
-/* ---- the OAuth endpoints: client authentication ---- */
-
-struct client {
-	char	 id[XV_UUID_LEN + 1];		/* record id: the token's sub */
-	char	 client_id[64];
-	char	 tenant[XV_UUID_LEN + 1];
-	int	 active;
-	int	 suspended;		/* its tenant is */
-	long	 valid_after;		/* its tenant's tokens issued before */
-	/* The state of the token presented with it (ST_CLIENT_TOKEN). */
-	int	 tok_state;		/* read at all */
-	int	 tok_tenant_active;
-	long	 tok_after;		/* its tokens issued before: void */
-	int	 tok_client_active;	/* the token's client (NULL: 0) */
-	int	 tok_revoked;
-	json_t	*grants;
-	json_t	*scopes;
-};
-
-static void
-client_free(struct client *c)
-{
-	json_decref(c->grants);
-	json_decref(c->scopes);
-}
+/* ---- the OAuth endpoints (the client resolved by the pipeline) ---- */
 
 static enum xv_err
 oauth_err(struct xv_req *req, enum xv_err e, const char *code,
@@ -541,188 +483,11 @@ oauth_err(struct xv_req *req, enum xv_err e, const char *code,
 	return xv_fail_code(req, e, code, NULL, detail);
 }
 
-/*
- * Standard base64 (Basic credentials) decoded via the base64url decoder.
- * Padding, if any, is one or two '=' that end the text and make its
- * length a multiple of four: nothing may follow it.
- */
-static char *
-b64_decode(const char *s)
-{
-	char		*t, *o;
-	unsigned char	*raw;
-	size_t		 n = 0, len = strlen(s), body = strcspn(s, "=");
-
-	if (body < len && (len - body > 2 || len % 4 != 0 ||
-	    strspn(s + body, "=") != len - body))
-		return NULL;
-	if ((t = strdup(s)) == NULL)
-		return NULL;
-	for (o = t; *s != '\0' && *s != '='; s++) {
-		if (*s == '-' || *s == '_') {	/* base64url's, not base64's */
-			free(t);
-			return NULL;
-		}
-		*o++ = *s == '+' ? '-' : *s == '/' ? '_' : *s;
-	}
-	*o = '\0';
-	raw = xv_b64url_decode(t, strlen(t), &n);
-	free(t);
-	if (raw != NULL && memchr(raw, '\0', n) != NULL) {
-		free(raw);
-		return NULL;
-	}
-	return (char *)raw;
-}
-
-/*
- * Reads client credentials (client_secret_basic, RFC 6749 2.3.1: both
- * parts form-urlencoded before base64; or client_secret_post, never
- * both) into *id and *secret (caller frees).
- */
-static enum xv_err
-client_credentials(struct xv_req *req, const char *form, char **id,
-    char **secret)
-{
-	const char	*h = xv_req_header(req, "HTTP_AUTHORIZATION");
-	char		*raw = NULL, *colon, *bid = NULL;
-	int		 nid = xv_form_get(form, "client_id", NULL);
-	int		 nsec = xv_form_get(form, "client_secret", NULL);
-	enum xv_err	 rc = XV_OK;
-
-	*id = *secret = NULL;
-	if (h != NULL) {
-		if (strncasecmp(h, "Basic ", 6) != 0 ||
-		    (raw = b64_decode(h + 6)) == NULL ||
-		    (colon = strchr(raw, ':')) == NULL) {
-			rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
-			    "malformed client credentials");
-			goto out;
-		}
-		if (nsec > 0) {
-			rc = oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
-			    "use one client authentication method, not two");
-			goto out;
-		}
-		*colon = '\0';
-		*id = xv_urldecode(raw, strlen(raw));
-		*secret = xv_urldecode(colon + 1, strlen(colon + 1));
-		if (nid > 0) {
-			xv_form_get(form, "client_id", &bid);
-			if (bid == NULL || *id == NULL || strcmp(bid, *id) != 0)
-				rc = oauth_err(req, XV_E_BAD_REQUEST,
-				    "invalid_request",
-				    "client_id differs from the credentials");
-		}
-	} else if (nsec > 0 && nid > 0) {
-		xv_form_get(form, "client_id", id);
-		xv_form_get(form, "client_secret", secret);
-	} else
-		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
-		    "client authentication is required");
-	if (rc == XV_OK && (*id == NULL || *secret == NULL || **id == '\0'))
-		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
-		    "malformed client credentials");
-out:
-	xv_free_secret(raw);
-	free(bid);
-	return rc;
-}
-
-/* Rejects a request that repeats any of the given parameters. */
-static enum xv_err
-no_repeats(struct xv_req *req, const char *form, const char *const *names)
-{
-	for (; *names != NULL; names++)
-		if (xv_form_get(form, *names, NULL) > 1)
-			return xv_fail_code(req, XV_E_BAD_REQUEST,
-			    "invalid_request", NULL, "a parameter is repeated");
-	return XV_OK;
-}
-
-/*
- * Authenticates the calling client: its secret (compared in constant
- * time), and an X-Tenant-ID, when sent, naming its tenant.  Fills *c.
- */
-static enum xv_err
-client_authenticate(struct xv_req *req, const char *form, struct client *c,
-    json_t *claims)
-{
-	static const char dummy[65] =
-	    "0000000000000000000000000000000000000000000000000000000000000000";
-	char		*id = NULL, *secret = NULL, hash[65];
-	char		 canon[XV_UUID_LEN + 1];
-	const char	*stored = dummy, *th, *p[4];
-	PGresult	*r = NULL;
-	enum xv_err	 rc;
-	int		 found;
-
-	memset(c, 0, sizeof(*c));
-	if ((rc = client_credentials(req, form, &id, &secret)) != XV_OK)
-		goto out;
-	p[0] = id;
-	if (claims != NULL) {
-		p[1] = json_string_value(json_object_get(claims, "tid"));
-		p[2] = json_string_value(json_object_get(claims, "client_id"));
-		p[3] = json_string_value(json_object_get(claims, "jti"));
-	}
-	if (strlen(id) >= sizeof(c->client_id) ||
-	    (r = claims != NULL && p[1] != NULL && xv_valid_uuid(p[1]) &&
-	    p[3] != NULL ? xv_db_run(ST_CLIENT_TOKEN, 4, p, &rc) :
-	    xv_db_run(ST_CLIENT_LOOKUP, 1, p, &rc)) == NULL) {
-		rc = r == NULL && rc != XV_OK ? oauth_err(req, rc, NULL,
-		    "cannot authenticate the client") :
-		    oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
-		    "client authentication failed");
-		goto out;
-	}
-	found = PQntuples(r) == 1 && !PQgetisnull(r, 0, 5);
-	if (found)
-		stored = PQgetvalue(r, 0, 5);
-	if (secret_hash(secret, hash) != 0 || strlen(stored) != 64 ||
-	    !xv_ct_equal(hash, stored, 64) || !found) {
-		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
-		    "client authentication failed");
-		goto out;
-	}
-	snprintf(c->id, sizeof(c->id), "%s", PQgetvalue(r, 0, 0));
-	snprintf(c->client_id, sizeof(c->client_id), "%s", id);
-	snprintf(c->tenant, sizeof(c->tenant), "%s", PQgetvalue(r, 0, 1));
-	c->grants = json_loads(PQgetvalue(r, 0, 3), 0, NULL);
-	c->scopes = json_loads(PQgetvalue(r, 0, 4), 0, NULL);
-	c->active = PQgetvalue(r, 0, 6)[0] == 't';
-	c->suspended = strcmp(PQgetvalue(r, 0, 7), "active") != 0;
-	c->valid_after = strtol(PQgetvalue(r, 0, 8), NULL, 10);
-	if (PQnfields(r) > 9 && !PQgetisnull(r, 0, 9)) {
-		c->tok_state = 1;
-		c->tok_tenant_active = strcmp(PQgetvalue(r, 0, 9), "active") == 0;
-		c->tok_after = strtol(PQgetvalue(r, 0, 10), NULL, 10);
-		c->tok_client_active = !PQgetisnull(r, 0, 11) &&
-		    PQgetvalue(r, 0, 11)[0] == 't';
-		c->tok_revoked = PQgetvalue(r, 0, 12)[0] == 't';
-	}
-	th = xv_req_header(req, "HTTP_X_TENANT_ID");
-	if (th != NULL && xv_uuid_canon(th, canon) != 0)
-		rc = oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
-		    "X-Tenant-ID must be a UUID");
-	else if (th != NULL && strcmp(canon, c->tenant) != 0)
-		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
-		    "client authentication failed");
-	else
-		snprintf(req->tenant, sizeof(req->tenant), "%s", c->tenant);
-out:
-	xv_free_secret(secret);
-	OPENSSL_cleanse(hash, sizeof(hash));
-	free(id);
-	PQclear(r);
-	return rc;
-}
-
 /* ---- POST /oauth/token ---- */
 
 /* The granted scope: requested ones (all checked), or all the client's. */
 static enum xv_err
-grant_scope(struct xv_req *req, const char *form, struct client *c,
+grant_scope(struct xv_req *req, const char *form, struct xv_client *c,
     struct xv_buf *out)
 {
 	char	*want = NULL, *s, *tok;
@@ -759,12 +524,11 @@ grant_scope(struct xv_req *req, const char *form, struct client *c,
 }
 
 static char *
-mint_access_token(struct client *c, const char *scope, long ttl)
+mint_access_token(struct xv_client *c, const char *scope, long ttl)
 {
 	struct xv_eckey	*k;
 	char		*kid, jti[XV_UUID_LEN + 1], *tok = NULL;
 	json_t		*hdr = NULL, *cl = NULL;
-	const char	*iss = xv_issuer();
 	time_t		 now = time(NULL);
 
 	if ((k = xv_keys_signer(&kid)) == NULL || xv_uuid_new(jti) != 0)
@@ -772,7 +536,7 @@ mint_access_token(struct client *c, const char *scope, long ttl)
 	hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "at+jwt",
 	    "kid", kid);
 	cl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}",
-	    "iss", iss, "sub", c->id, "aud", xv_audience(),
+	    "iss", xv_issuer(), "sub", c->id, "aud", xv_audience(),
 	    "client_id", c->client_id, "tid", c->tenant, "scope", scope,
 	    "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl), "jti", jti);
 	if (hdr != NULL && cl != NULL)
@@ -785,27 +549,21 @@ mint_access_token(struct client *c, const char *scope, long ttl)
 static enum xv_err
 oauth_token(struct xv_req *req)
 {
-	static const char *const params[] = { "grant_type", "scope",
-	    "client_id", "client_secret", NULL };
 	const char	*form = req->body ? req->body : "";
+	struct xv_client *c = &req->client;
 	char		*grant = NULL, *tok = NULL;
-	struct client	 c = { 0 };
 	struct xv_buf	 scope = { 0 };
 	long		 ttl = xv_conf_int("access_token_ttl", 900);
 	enum xv_err	 rc;
 
-	if ((rc = no_repeats(req, form, params)) != XV_OK)
-		goto out;
 	if (xv_form_get(form, "grant_type", &grant) == 0 || grant == NULL ||
 	    *grant == '\0') {
 		rc = oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
 		    "grant_type is required");
 		goto out;
 	}
-	if ((rc = client_authenticate(req, form, &c, NULL)) != XV_OK)
-		goto out;
-	/* The lookup read the tenant's state: no second round trip. */
-	if (!c.active || c.suspended) {
+	/* The resolver's lookup read the tenant's state: no second trip. */
+	if (c->suspended) {
 		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
 		    "client authentication failed");
 		goto out;
@@ -815,14 +573,14 @@ oauth_token(struct xv_req *req)
 		    "only client_credentials is supported here");
 		goto out;
 	}
-	if (!has_string(c.grants, "client_credentials")) {
+	if (!has_string(c->grants, "client_credentials")) {
 		rc = oauth_err(req, XV_E_BAD_REQUEST, "unauthorized_client",
 		    "this client may not use client_credentials");
 		goto out;
 	}
-	if ((rc = grant_scope(req, form, &c, &scope)) != XV_OK)
+	if ((rc = grant_scope(req, form, c, &scope)) != XV_OK)
 		goto out;
-	if ((tok = mint_access_token(&c, scope.p ? scope.p : "", ttl)) == NULL) {
+	if ((tok = mint_access_token(c, scope.p ? scope.p : "", ttl)) == NULL) {
 		rc = oauth_err(req, XV_E_INTERNAL, "server_error",
 		    "cannot sign the token");
 		goto out;
@@ -836,7 +594,6 @@ out:
 	free(grant);
 	free(tok);
 	xv_buf_free(&scope);
-	client_free(&c);
 	return rc;
 }
 
@@ -846,11 +603,12 @@ out:
  * Whether verified claims cl are those of an active token of the
  * caller's tenant: that tenant, not issued before a suspension or its
  * client's deactivation, not revoked, its client still active.  The
- * state comes from the caller's own lookup (ST_CLIENT_TOKEN).
+ * state comes from the resolver's own lookup.
  */
 static int
-token_active(struct xv_req *req, struct client *c, json_t *cl)
+token_active(struct xv_req *req, json_t *cl)
 {
+	struct xv_client *c = &req->client;
 	const char	*tid, *jti, *cid;
 	char		 canon[XV_UUID_LEN + 1];
 	json_int_t	 iat;
@@ -867,42 +625,26 @@ token_active(struct xv_req *req, struct client *c, json_t *cl)
 }
 
 /*
- * Authenticates the caller and reads the token parameter.  The token's
- * claims are only peeked at first, so that its state is read in the same
- * round trip as the caller; it is verified (and its signing key looked
- * up) only once the caller has authenticated, so that nobody else can
- * make the server look keys up.  *cl gets its claims if it is an access
- * token whose signature and times hold (caller decrefs).  The caller's
- * tenant being suspended is not an error here: introspection answers
- * {"active": false} then, revocation invalid_client.
+ * The token parameter, required, verified as an access token now that
+ * the caller has authenticated (the pipeline did that first, so nobody
+ * else can make the server look keys up).  *cl gets its claims if its
+ * signature and times hold (pool-owned).
  */
 static enum xv_err
-oauth_caller(struct xv_req *req, const char *form, struct client *c,
-    char **token, json_t **cl)
+presented_token(struct xv_req *req, json_t **cl)
 {
-	static const char *const params[] = { "token", "token_type_hint",
-	    "client_id", "client_secret", NULL };
-	json_t		*peek = NULL;
-	enum xv_err	 rc;
+	const char	*form = req->body ? req->body : "";
+	char		*token = NULL;
 
-	*token = NULL;
 	*cl = NULL;
-	if ((rc = no_repeats(req, form, params)) != XV_OK)
-		return rc;
-	if (xv_form_get(form, "token", token) > 0 && *token != NULL &&
-	    **token != '\0')
-		peek = xv_jwt_peek(*token);
-	rc = client_authenticate(req, form, c, peek);
-	json_decref(peek);
-	if (rc != XV_OK)
-		return rc;
-	if (!c->active)
-		return oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
-		    "client authentication failed");
-	if (*token == NULL || **token == '\0')
+	if (xv_form_get(form, "token", &token) == 0 || token == NULL ||
+	    *token == '\0') {
+		xv_free_secret(token);
 		return oauth_err(req, XV_E_BAD_REQUEST, "invalid_request",
 		    "token is required");
-	*cl = xv_jwt_verify(*token, XV_USE_ACCESS);
+	}
+	*cl = xv_keep_json(req, xv_jwt_verify(token, XV_USE_ACCESS));
+	xv_free_secret(token);
 	/* A key that could not be read: not an inactive token, a 503. */
 	if (*cl == NULL && xv_keys_unavailable())
 		return oauth_err(req, XV_E_UNAVAILABLE, "temporarily_unavailable",
@@ -913,19 +655,17 @@ oauth_caller(struct xv_req *req, const char *form, struct client *c,
 static enum xv_err
 oauth_introspect(struct xv_req *req)
 {
-	const char	*form = req->body ? req->body : "";
-	struct client	 c = { 0 };
-	char		*token = NULL;
-	json_t		*cl = NULL, *out = NULL, *v;
-	enum xv_err	 rc;
-	int		 active;
 	static const char *const copy[] = { "sub", "client_id", "scope", "iss",
 	    "tid", "exp", "iat", "jti", "aud", NULL };
 	const char *const *k;
+	json_t		*cl, *out, *v;
+	enum xv_err	 rc;
+	int		 active;
 
-	if ((rc = oauth_caller(req, form, &c, &token, &cl)) != XV_OK)
-		goto out;
-	active = !c.suspended && token_active(req, &c, cl);
+	if ((rc = presented_token(req, &cl)) != XV_OK)
+		return rc;
+	/* A suspended tenant's clients learn only that nothing is active. */
+	active = !req->client.suspended && token_active(req, cl);
 	out = json_pack("{s:b}", "active", active);
 	for (k = copy; active && *k != NULL; k++)
 		if ((v = json_object_get(cl, *k)) != NULL)
@@ -934,73 +674,37 @@ oauth_introspect(struct xv_req *req)
 		json_object_set_new(out, "token_type", json_string("Bearer"));
 	rc = xv_resp_json(req, 200, out);
 	xv_resp_header(req, "Pragma", "no-cache");
-out:
-	xv_free_secret(token);
-	json_decref(cl);
-	client_free(&c);
 	return rc;
 }
 
+/* Runs in the pipeline's transaction, entered in the client's tenant. */
 static enum xv_err
 oauth_revoke(struct xv_req *req)
 {
-	const char	*form = req->body ? req->body : "";
-	struct client	 c = { 0 };
-	char		*token = NULL, exp[24];
 	const char	*cid, *jti, *p[3];
-	json_t		*cl = NULL;
+	char		 exp[24];
+	json_t		*cl;
 	json_int_t	 e;
-	PGresult	*r = NULL;
 	enum xv_err	 rc;
 
-	if ((rc = oauth_caller(req, form, &c, &token, &cl)) != XV_OK)
-		goto out;
-	if (c.suspended) {
-		rc = oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
-		    "client authentication failed");
-		goto out;
-	}
+	if ((rc = presented_token(req, &cl)) != XV_OK)
+		return rc;
 	/* Unknown, malformed, expired, foreign or revoked: nothing to do. */
-	if (!token_active(req, &c, cl) ||
-	    json_unpack(cl, "{s:s, s:I}", "jti", &jti, "exp", &e) != 0) {
-		rc = xv_resp_empty(req, 200);
-		goto out;
-	}
+	if (!token_active(req, cl) ||
+	    json_unpack(cl, "{s:s, s:I}", "jti", &jti, "exp", &e) != 0)
+		return xv_resp_empty(req, 200);
 	cid = json_string_value(json_object_get(cl, "client_id"));
-	if (cid == NULL || strcmp(cid, c.client_id) != 0) {
-		rc = oauth_err(req, XV_E_BAD_REQUEST, "unauthorized_client",
+	if (cid == NULL || strcmp(cid, req->client.client_id) != 0)
+		return oauth_err(req, XV_E_BAD_REQUEST, "unauthorized_client",
 		    "the token was not issued to this client");
-		goto out;
-	}
 	snprintf(exp, sizeof(exp), "%lld", (long long)e);
-	if ((rc = xv_db_begin()) != XV_OK ||
-	    (rc = xv_tenant_enter(req, 0)) != XV_OK) {
-		rc = oauth_err(req, rc == XV_E_UNAVAILABLE ? rc : XV_E_UNAUTHORIZED,
-		    rc == XV_E_UNAVAILABLE ? "temporarily_unavailable" :
-		    "invalid_client", "cannot revoke now");
-		goto out;
-	}
 	p[0] = jti;
 	p[1] = req->tenant;
 	p[2] = exp;
-	if ((r = xv_db_run(ST_REVOKE, 3, p, &rc)) == NULL) {
-		rc = oauth_err(req, rc, NULL, "cannot revoke");
-		goto out;
-	}
-	PQclear(r);
-	if ((r = xv_db_run(ST_PURGE, 1, p + 1, &rc)) == NULL ||
-	    (rc = xv_db_commit()) != XV_OK) {
-		rc = oauth_err(req, rc ? rc : XV_E_INTERNAL, NULL, "cannot revoke");
-		goto out;
-	}
-	rc = xv_resp_empty(req, 200);
-out:
-	xv_db_rollback();
-	PQclear(r);
-	xv_free_secret(token);
-	json_decref(cl);
-	client_free(&c);
-	return rc;
+	if (xv_req_run(req, ST_REVOKE, 3, p, &rc) == NULL ||
+	    xv_req_run(req, ST_PURGE, 1, p + 1, &rc) == NULL)
+		return oauth_err(req, rc, NULL, "cannot revoke");
+	return xv_resp_empty(req, 200);
 }
 
 /* ---- published documents and keys ---- */
@@ -1121,27 +825,50 @@ keys_rotate(struct xv_req *req)
 	return rc;
 }
 
-#define ADM	(XV_AUTH_ADMIN | XV_TENANT_REQ)
-#define OAUTH	(XV_FORM | XV_NO_TXN | XV_OAUTH_ERR)
-#define SYS	(XV_AUTH_SUPER | XV_TENANT_SYS)
+/*
+ * Who calls: a tenant's admin; an OAuth client, on the form-encoded
+ * endpoints of RFC 6749, 7662 and 7009, whose errors are theirs; a
+ * super admin for the signing keys.  Token and introspection are
+ * read-only: the resolver's one lookup is all they need of the database.
+ */
+#define ADM	.cred = XV_CRED_BEARER, .need = XV_NEED_ADMIN, \
+		.tenancy = XV_TENANT_REQ
+#define CLIENT	.cred = XV_CRED_CLIENT, .tenancy = XV_TENANT_CRED, \
+		.body = XV_BODY_FORM, .style = XV_STYLE_OAUTH
+#define SYS	.cred = XV_CRED_BEARER, .need = XV_NEED_SUPER, \
+		.tenancy = XV_TENANT_SYS
+
+static const char *const token_params[] = { "grant_type", "scope",
+    "client_id", "client_secret", NULL };
+static const char *const token_use_params[] = { "token", "token_type_hint",
+    "client_id", "client_secret", NULL };
 
 static const struct xv_route routes[] = {
-	{ XV_POST, "/admin/oauth/clients", ADM | XV_SCOPE_ADMIN, client_create },
-	{ XV_GET, "/admin/oauth/clients", ADM | XV_SCOPE_READ, client_list },
-	{ XV_GET, "/admin/oauth/clients/{id}", ADM | XV_SCOPE_READ, client_get },
-	{ XV_PUT, "/admin/oauth/clients/{id}", ADM | XV_SCOPE_WRITE,
-	    client_update },
-	{ XV_DELETE, "/admin/oauth/clients/{id}", ADM | XV_SCOPE_WRITE,
-	    client_delete },
-	{ XV_POST, "/admin/oauth/clients/{id}/regenerate-secret",
-	    ADM | XV_SCOPE_ADMIN, client_regenerate_secret },
-	{ XV_POST, "/oauth/token", OAUTH, oauth_token },
-	{ XV_POST, "/oauth/introspect", OAUTH, oauth_introspect },
-	{ XV_POST, "/oauth/revoke", OAUTH, oauth_revoke },
-	{ XV_GET, "/.well-known/jwks.json", XV_NO_TXN, jwks },
-	{ XV_GET, "/.well-known/openid-configuration", XV_NO_TXN, discovery },
-	{ XV_GET, "/admin/keys", SYS, keys_list },
-	{ XV_POST, "/admin/keys/rotate", SYS, keys_rotate },
+	{ XV_POST, "/admin/oauth/clients", ADM, .scopes = XV_SCOPE_ADMIN,
+	    .body = XV_BODY_JSON, .fields = client_fields,
+	    .handler = client_create },
+	{ XV_GET, "/admin/oauth/clients", ADM, .scopes = XV_SCOPE_READ,
+	    .handler = client_list },
+	{ XV_GET, "/admin/oauth/clients/{id}", ADM, .scopes = XV_SCOPE_READ,
+	    .handler = client_get },
+	{ XV_PUT, "/admin/oauth/clients/{id}", ADM, .scopes = XV_SCOPE_WRITE,
+	    .body = XV_BODY_JSON, .fields = client_update_fields,
+	    .handler = client_update },
+	{ XV_DELETE, "/admin/oauth/clients/{id}", ADM,
+	    .scopes = XV_SCOPE_WRITE, .handler = client_delete },
+	{ XV_POST, "/admin/oauth/clients/{id}/regenerate-secret", ADM,
+	    .scopes = XV_SCOPE_ADMIN, .handler = client_regenerate_secret },
+	{ XV_POST, "/oauth/token", CLIENT, .params = token_params,
+	    .no_txn = 1, .handler = oauth_token },
+	{ XV_POST, "/oauth/introspect", CLIENT, .params = token_use_params,
+	    .no_txn = 1, .handler = oauth_introspect },
+	{ XV_POST, "/oauth/revoke", CLIENT, .params = token_use_params,
+	    .handler = oauth_revoke },
+	{ XV_GET, "/.well-known/jwks.json", .no_txn = 1, .handler = jwks },
+	{ XV_GET, "/.well-known/openid-configuration", .no_txn = 1,
+	    .handler = discovery },
+	{ XV_GET, "/admin/keys", SYS, .handler = keys_list },
+	{ XV_POST, "/admin/keys/rotate", SYS, .handler = keys_rotate },
 };
 
 int

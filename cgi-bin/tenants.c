@@ -32,9 +32,12 @@ enum stmt {
 	ST__MAX
 };
 
+/* Named as the answers name them (tenant_cols); see xv_row_json. */
 #define TENANT_COLS \
-	"id, name, slug, plan, status, xv_ts(created_at), xv_ts(updated_at), " \
-	"xv_ts(suspended_at), suspend_reason"
+	"id, name, slug, plan, status, status = 'active' AS is_active, " \
+	"xv_ts(created_at) AS created_at, xv_ts(updated_at) AS updated_at, " \
+	"xv_ts(suspended_at) AS suspended_at, " \
+	"suspend_reason AS suspension_reason"
 #define AUDIT_FILTER \
 	"WHERE tenant_id = $1::uuid AND ($2::text IS NULL OR action = $2) " \
 	"AND ($3::text IS NULL OR resource_type = $3) " \
@@ -54,7 +57,8 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "INSERT INTO webauthn_policies (tenant_id, policy) "
 	    "VALUES ($1::uuid, $2::jsonb)" },
 	[ST_TENANT_LIST] = { "tenant_list", 2,
-	    "SELECT " TENANT_COLS " FROM tenants ORDER BY created_at, id "
+	    "SELECT " TENANT_COLS " FROM tenants "
+	    "ORDER BY tenants.created_at, tenants.id "
 	    "LIMIT $1::int OFFSET $2::bigint" },
 	[ST_TENANT_COUNT] = { "tenant_count", 0,
 	    "SELECT count(*) FROM tenants" },
@@ -89,10 +93,11 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "UPDATE webauthn_policies SET policy = $2::jsonb, updated_at = now() "
 	    "WHERE tenant_id = $1::uuid" },
 	[ST_AUDIT_LIST] = { "audit_list", 7,
-	    "SELECT id, action, resource_type, resource_id, actor, actor_tenant, "
-	    "old_value, new_value, request_id, xv_ts(created_at) "
-	    "FROM audit_events " AUDIT_FILTER
-	    "ORDER BY created_at DESC, id LIMIT $6::int OFFSET $7::bigint" },
+	    "SELECT id, action, resource_type, resource_id, actor, "
+	    "actor_tenant AS actor_tenant_id, old_value, new_value, request_id, "
+	    "xv_ts(created_at) AS created_at FROM audit_events " AUDIT_FILTER
+	    "ORDER BY audit_events.created_at DESC, audit_events.id "
+	    "LIMIT $6::int OFFSET $7::bigint" },
 	[ST_AUDIT_COUNT] = { "audit_count", 5,
 	    "SELECT count(*) FROM audit_events " AUDIT_FILTER },
 };
@@ -177,31 +182,24 @@ webauthn_default(void)
 	    "resident_key", "preferred");
 }
 
-static json_t *
-null_or_string(PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? json_null() :
-	    json_string(PQgetvalue(r, row, col));
-}
+/* The tenant object of the guide: as provisioned, and in full. */
+static const struct xv_jcol tenant_short[] = {
+	{ "id", XV_J_TEXT }, { "name", XV_J_TEXT }, { "slug", XV_J_TEXT },
+	{ "plan", XV_J_TEXT }, { "is_active", XV_J_BOOL },
+	{ "created_at", XV_J_TEXT }, { NULL, 0 }
+};
+static const struct xv_jcol tenant_full[] = {
+	{ "id", XV_J_TEXT }, { "name", XV_J_TEXT }, { "slug", XV_J_TEXT },
+	{ "plan", XV_J_TEXT }, { "is_active", XV_J_BOOL },
+	{ "created_at", XV_J_TEXT }, { "status", XV_J_TEXT },
+	{ "updated_at", XV_J_TEXT }, { "suspended_at", XV_J_NULLABLE },
+	{ "suspension_reason", XV_J_NULLABLE }, { NULL, 0 }
+};
 
-/* The tenant object of the guide, from a TENANT_COLS row. */
 static json_t *
 tenant_json(PGresult *r, int row, int full)
 {
-	json_t *t;
-
-	t = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}",
-	    "id", PQgetvalue(r, row, 0), "name", PQgetvalue(r, row, 1),
-	    "slug", PQgetvalue(r, row, 2), "plan", PQgetvalue(r, row, 3),
-	    "is_active", strcmp(PQgetvalue(r, row, 4), "active") == 0,
-	    "created_at", PQgetvalue(r, row, 5));
-	if (t != NULL && full) {
-		json_object_set_new(t, "status", json_string(PQgetvalue(r, row, 4)));
-		json_object_set_new(t, "updated_at", json_string(PQgetvalue(r, row, 6)));
-		json_object_set_new(t, "suspended_at", null_or_string(r, row, 7));
-		json_object_set_new(t, "suspension_reason", null_or_string(r, row, 8));
-	}
-	return t;
+	return xv_row_json(r, row, full ? tenant_full : tenant_short);
 }
 
 static enum xv_err
@@ -224,16 +222,13 @@ run_json(struct xv_req *req, int st, const char *a, json_t *j)
 static enum xv_err
 tenant_provision(struct xv_req *req)
 {
-	json_t		*body = NULL, *settings = NULL, *webauthn = NULL;
+	json_t		*body = req->json, *settings = NULL, *webauthn = NULL;
 	json_t		*out = NULL, *given;
 	PGresult	*r = NULL, *s = NULL;
 	const char	*p[3];
 	char		 loc[64], id[XV_UUID_LEN + 1];
 	enum xv_err	 rc;
 
-	if ((rc = xv_req_json(req, &body)) != XV_OK ||
-	    (rc = xv_json_check(req, body, provision_fields, "")) != XV_OK)
-		goto out;
 	settings = settings_default();
 	webauthn = webauthn_default();
 	if ((given = json_object_get(body, "settings")) != NULL)
@@ -249,7 +244,7 @@ tenant_provision(struct xv_req *req)
 			rc = xv_fail(req, rc, NULL, "cannot create the tenant");
 		goto out;
 	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	snprintf(id, sizeof(id), "%s", xv_val(r, 0, "id"));
 	p[0] = id;
 	if ((s = xv_db_run(ST_SCOPE, 1, p, &rc)) == NULL) {
 		rc = xv_fail(req, rc, NULL, "cannot scope to the new tenant");
@@ -272,7 +267,6 @@ out:
 	PQclear(r);
 	PQclear(s);
 	json_decref(out);
-	json_decref(body);
 	json_decref(settings);
 	json_decref(webauthn);
 	return rc;
@@ -318,18 +312,13 @@ tenant_get(struct xv_req *req)
 static enum xv_err
 tenant_set_state(struct xv_req *req, int suspend)
 {
-	json_t		*body = NULL, *oldv = NULL, *newv = NULL;
+	json_t		*oldv = NULL, *newv = NULL;
 	PGresult	*cur = NULL, *r = NULL;
-	const char	*reason = NULL;
+	const char	*reason;
 	enum xv_err	 rc;
 	int		 active;
 
-	if (req->body_len > 0 &&
-	    ((rc = xv_req_json(req, &body)) != XV_OK ||
-	    (rc = xv_json_check(req, body, suspend ? suspend_fields :
-	    (const struct xv_field[]){ XV_FIELDS_END }, "")) != XV_OK))
-		goto out;
-	reason = json_string_value(json_object_get(body, "reason"));
+	reason = json_string_value(json_object_get(req->json, "reason"));
 	if ((cur = tenant_row(req, ST_TENANT_LOCK, NULL, &rc)) == NULL)
 		goto out;
 	if (suspend && strcmp(req->params[0], XV_SYSTEM_TENANT) == 0) {
@@ -337,7 +326,7 @@ tenant_set_state(struct xv_req *req, int suspend)
 		    "the system tenant cannot be suspended");
 		goto out;
 	}
-	active = strcmp(PQgetvalue(cur, 0, 4), "active") == 0;
+	active = strcmp(xv_val(cur, 0, "status"), "active") == 0;
 	if (active != suspend) {
 		rc = xv_resp_json(req, 200, tenant_json(cur, 0, 1));
 		goto out;
@@ -355,7 +344,6 @@ tenant_set_state(struct xv_req *req, int suspend)
 out:
 	PQclear(cur);
 	PQclear(r);
-	json_decref(body);
 	json_decref(oldv);
 	json_decref(newv);
 	return rc;
@@ -388,20 +376,15 @@ path_tenant(struct xv_req *req)
  * it, stores the result and audits old and new values.
  */
 static enum xv_err
-doc_handle(struct xv_req *req, int get, int lock, int upd,
-    const struct xv_field *f, const char *action)
+doc_handle(struct xv_req *req, int get, int lock, int upd, const char *action)
 {
 	const char	*p[1] = { req->tenant };
 	PGresult	*r = NULL;
-	json_t		*cur = NULL, *oldv = NULL, *body = NULL;
+	json_t		*cur = NULL, *oldv = NULL, *body = req->json;
 	enum xv_err	 rc;
 
 	if ((rc = path_tenant(req)) != XV_OK)
 		return rc;
-	if (req->method == XV_PUT &&
-	    ((rc = xv_req_json(req, &body)) != XV_OK ||
-	    (rc = xv_json_check(req, body, f, "")) != XV_OK))
-		goto out;
 	if (req->method == XV_PUT)
 		get = lock;
 	if ((r = xv_db_run(get, 1, p, &rc)) == NULL || PQntuples(r) != 1) {
@@ -431,7 +414,6 @@ out:
 	PQclear(r);
 	json_decref(cur);
 	json_decref(oldv);
-	json_decref(body);
 	return rc;
 }
 
@@ -439,39 +421,28 @@ static enum xv_err
 settings_handle(struct xv_req *req)
 {
 	return doc_handle(req, ST_SETTINGS_GET, ST_SETTINGS_LOCK, ST_SETTINGS_UPDATE,
-	    settings_fields, "tenant.settings_updated");
+	    "tenant.settings_updated");
 }
 
 static enum xv_err
 webauthn_handle(struct xv_req *req)
 {
 	return doc_handle(req, ST_WEBAUTHN_GET, ST_WEBAUTHN_LOCK, ST_WEBAUTHN_UPDATE,
-	    webauthn_fields, "tenant.webauthn_policy_updated");
+	    "tenant.webauthn_policy_updated");
 }
 
-static json_t *
-jsonb_or_null(PGresult *r, int row, int col)
-{
-	json_t *j;
-
-	if (PQgetisnull(r, row, col))
-		return json_null();
-	j = json_loads(PQgetvalue(r, row, col), JSON_DECODE_ANY, NULL);
-	return j ? j : json_null();
-}
+static const struct xv_jcol audit_cols[] = {
+	{ "id", XV_J_TEXT }, { "action", XV_J_TEXT },
+	{ "resource_type", XV_J_TEXT }, { "resource_id", XV_J_NULLABLE },
+	{ "actor", XV_J_TEXT }, { "actor_tenant_id", XV_J_NULLABLE },
+	{ "old_value", XV_J_JSON }, { "new_value", XV_J_JSON },
+	{ "request_id", XV_J_NULLABLE }, { "created_at", XV_J_TEXT }, { NULL, 0 }
+};
 
 static json_t *
 audit_json(PGresult *r, int i)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:s}",
-	    "id", PQgetvalue(r, i, 0), "action", PQgetvalue(r, i, 1),
-	    "resource_type", PQgetvalue(r, i, 2),
-	    "resource_id", null_or_string(r, i, 3), "actor", PQgetvalue(r, i, 4),
-	    "actor_tenant_id", null_or_string(r, i, 5),
-	    "old_value", jsonb_or_null(r, i, 6),
-	    "new_value", jsonb_or_null(r, i, 7),
-	    "request_id", null_or_string(r, i, 8),
-	    "created_at", PQgetvalue(r, i, 9));
+	return xv_row_json(r, i, audit_cols);
 }
 
 static enum xv_err
@@ -512,24 +483,37 @@ out:
 	return rc;
 }
 
-#define SYS	(XV_AUTH_SUPER | XV_TENANT_SYS)
-#define ADM	(XV_AUTH_ADMIN | XV_TENANT_REQ)
+/* Who calls: a super admin in the system context, or a tenant's admin. */
+#define SYS	.cred = XV_CRED_BEARER, .need = XV_NEED_SUPER, \
+		.tenancy = XV_TENANT_SYS
+#define ADM	.cred = XV_CRED_BEARER, .need = XV_NEED_ADMIN, \
+		.tenancy = XV_TENANT_REQ
+
+static const struct xv_field no_fields[] = { XV_FIELDS_END };
 
 static const struct xv_route routes[] = {
-	{ XV_POST, "/tenants/provision", SYS, tenant_provision },
-	{ XV_GET, "/system/tenants", SYS, tenant_list },
-	{ XV_GET, "/system/tenants/{id}", SYS, tenant_get },
-	{ XV_POST, "/system/tenants/{id}/suspend", SYS, tenant_suspend },
-	{ XV_POST, "/system/tenants/{id}/reactivate", SYS, tenant_reactivate },
-	{ XV_GET, "/admin/tenants/{tenant_id}/settings", ADM | XV_SCOPE_READ,
-	    settings_handle },
-	{ XV_PUT, "/admin/tenants/{tenant_id}/settings", ADM | XV_SCOPE_WRITE,
-	    settings_handle },
-	{ XV_GET, "/admin/tenants/{tenant_id}/webauthn-policy",
-	    ADM | XV_SCOPE_READ, webauthn_handle },
-	{ XV_PUT, "/admin/tenants/{tenant_id}/webauthn-policy",
-	    ADM | XV_SCOPE_WRITE, webauthn_handle },
-	{ XV_GET, "/admin/audit-logs", ADM | XV_SCOPE_READ, audit_list },
+	{ XV_POST, "/tenants/provision", SYS, .body = XV_BODY_JSON,
+	    .fields = provision_fields, .handler = tenant_provision },
+	{ XV_GET, "/system/tenants", SYS, .handler = tenant_list },
+	{ XV_GET, "/system/tenants/{id}", SYS, .handler = tenant_get },
+	{ XV_POST, "/system/tenants/{id}/suspend", SYS,
+	    .body = XV_BODY_JSON_OPT, .fields = suspend_fields,
+	    .handler = tenant_suspend },
+	{ XV_POST, "/system/tenants/{id}/reactivate", SYS,
+	    .body = XV_BODY_JSON_OPT, .fields = no_fields,
+	    .handler = tenant_reactivate },
+	{ XV_GET, "/admin/tenants/{tenant_id}/settings", ADM,
+	    .scopes = XV_SCOPE_READ, .handler = settings_handle },
+	{ XV_PUT, "/admin/tenants/{tenant_id}/settings", ADM,
+	    .scopes = XV_SCOPE_WRITE, .body = XV_BODY_JSON,
+	    .fields = settings_fields, .handler = settings_handle },
+	{ XV_GET, "/admin/tenants/{tenant_id}/webauthn-policy", ADM,
+	    .scopes = XV_SCOPE_READ, .handler = webauthn_handle },
+	{ XV_PUT, "/admin/tenants/{tenant_id}/webauthn-policy", ADM,
+	    .scopes = XV_SCOPE_WRITE, .body = XV_BODY_JSON,
+	    .fields = webauthn_fields, .handler = webauthn_handle },
+	{ XV_GET, "/admin/audit-logs", ADM, .scopes = XV_SCOPE_READ,
+	    .handler = audit_list },
 };
 
 int

@@ -15,7 +15,7 @@
  * expired keys in SQL: nothing is cached, so a deleted key fails on the
  * next request in every process.  Each use of a key is counted after
  * the answer (xv_auth_key_count, _flush).  The role and scope rules are
- * those of API.md section 2, applied from the route's flags.
+ * those of API.md section 2, applied from the route's table.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,23 +319,21 @@ xv_auth_key_hash(const char *key, char out[65])
 	return xv_hmac_sha256_hex(secret, key, out) == 0 ? 0 : -2;
 }
 
+const char *const xv_scope_names[] = { "read", "write", "admin", NULL };
+
+/* The bits of a space-separated scope list (unknown names: none). */
 static unsigned
 scope_bits(const char *s)
 {
-	static const struct {
-		const char	*name;
-		unsigned	 bit;
-	} names[] = { { "read", XV_SCOPE_READ }, { "write", XV_SCOPE_WRITE },
-	    { "admin", XV_SCOPE_ADMIN } };
 	unsigned	 bits = 0;
-	size_t		 i, n;
+	size_t		 k, n;
 
 	for (; *s != '\0'; s += n + (s[n] == ' ')) {
 		n = strcspn(s, " ");
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strlen(names[i].name) == n &&
-			    strncmp(s, names[i].name, n) == 0)
-				bits |= names[i].bit;
+		for (k = 0; xv_scope_names[k] != NULL; k++)
+			if (strlen(xv_scope_names[k]) == n &&
+			    strncmp(s, xv_scope_names[k], n) == 0)
+				bits |= 1u << k;
 	}
 	return bits;
 }
@@ -528,15 +526,15 @@ xv_auth_bearer(struct xv_req *req)
 
 /*
  * An API key's rules: it reaches only tenant admin routes (never system
- * ones, never routes for any signed-in user), with the scope the route
+ * ones, never routes for any signed-in user), with the scopes the route
  * declares, or else read for GET and write for the other methods.
  */
 static enum xv_err
-key_check(struct xv_req *req, unsigned flags)
+key_check(struct xv_req *req, const struct xv_route *r)
 {
-	unsigned need = flags & (XV_SCOPE_READ | XV_SCOPE_WRITE | XV_SCOPE_ADMIN);
+	unsigned need = r->scopes;
 
-	if (!(flags & XV_AUTH_ADMIN))
+	if (r->need != XV_NEED_ADMIN)
 		return xv_fail(req, XV_E_FORBIDDEN, NULL,
 		    "API keys cannot be used for this operation");
 	if (need == 0)
@@ -553,13 +551,13 @@ key_check(struct xv_req *req, unsigned flags)
  * /admin.  Runs after xv_tenant_header, so req->tenant is known.
  */
 enum xv_err
-xv_auth_check(struct xv_req *req, unsigned flags)
+xv_auth_check(struct xv_req *req, const struct xv_route *r)
 {
 	struct xv_principal *w = &req->who;
 
-	if (!(flags & (XV_AUTH_ADMIN | XV_AUTH_SUPER | XV_AUTH_ANY)))
+	if (r->need == XV_NEED_NONE)
 		return XV_OK;
-	if (flags & XV_AUTH_SUPER) {
+	if (r->need == XV_NEED_SUPER) {
 		if (!w->super_admin || w->is_key)
 			return xv_fail(req, XV_E_FORBIDDEN, NULL,
 			    "this operation needs a super admin");
@@ -571,8 +569,8 @@ xv_auth_check(struct xv_req *req, unsigned flags)
 		return xv_fail(req, XV_E_TENANT_MISMATCH, NULL,
 		    "the credential belongs to another tenant");
 	if (w->is_key)
-		return key_check(req, flags);
-	if (flags & XV_AUTH_ANY)
+		return key_check(req, r);
+	if (r->need == XV_NEED_ANY)
 		return XV_OK;
 	if (!w->admin)
 		return xv_fail(req, XV_E_FORBIDDEN, NULL,

@@ -41,6 +41,16 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 	    "make_interval(secs => $2::int))" },
 	[XV_ST_APIKEY_LOOKUP] = { "l_apikey_lookup", 1,
 	    "SELECT id, tenant_id, scopes FROM xv_api_key_lookup($1)" },
+	/* A client by its client_id, across tenants (0002-oauth.sql). */
+	[XV_ST_CLIENT_LOOKUP] = { "l_client_lookup", 1,
+	    "SELECT id, tenant_id, grant_types, scopes, secret_hash, is_active, "
+	    "tenant_status, tokens_valid_after FROM xv_client_lookup($1)" },
+	/* The same, and the state of the token it presents. */
+	[XV_ST_CLIENT_TOKEN] = { "l_client_token", 4,
+	    "SELECT id, tenant_id, grant_types, scopes, secret_hash, is_active, "
+	    "tenant_status, tokens_valid_after, token_tenant_status, "
+	    "token_valid_after, token_client_active, revoked "
+	    "FROM xv_client_token($1, $2::uuid, $3, $4)" },
 	/* Its own transaction: the local setting holds until its commit. */
 	[XV_ST_APIKEY_COUNT] = { "l_apikey_count", 5,
 	    "SELECT xv_api_key_count($1, $2::int, $3::date, $4::int, "

@@ -246,3 +246,90 @@ xv_req_page(struct xv_req *req, long *limit, long *offset)
 	free(o);
 	return rc;
 }
+
+/* ---- the request's pool ---- */
+
+void *
+xv_keep(struct xv_req *req, void *p, void (*release)(void *))
+{
+	struct xv_kept	*k;
+	size_t		 cap;
+
+	if (p == NULL)
+		return NULL;
+	if (req->nkept == req->capkept) {
+		cap = req->capkept ? req->capkept * 2 : 16;
+		if ((k = reallocarray(req->kept, cap, sizeof(*k))) == NULL) {
+			release(p);
+			return NULL;
+		}
+		req->kept = k;
+		req->capkept = cap;
+	}
+	req->kept[req->nkept].p = p;
+	req->kept[req->nkept].release = release;
+	req->nkept++;
+	return p;
+}
+
+static void
+release_json(void *p)
+{
+	json_decref(p);
+}
+
+static void
+release_result(void *p)
+{
+	PQclear(p);
+}
+
+static void
+release_secret(void *p)
+{
+	xv_free_secret(p);
+}
+
+json_t *
+xv_keep_json(struct xv_req *req, json_t *j)
+{
+	return xv_keep(req, j, release_json);
+}
+
+PGresult *
+xv_keep_result(struct xv_req *req, PGresult *r)
+{
+	return xv_keep(req, r, release_result);
+}
+
+char *
+xv_keep_str(struct xv_req *req, char *s)
+{
+	return xv_keep(req, s, free);
+}
+
+char *
+xv_keep_secret(struct xv_req *req, char *s)
+{
+	return xv_keep(req, s, release_secret);
+}
+
+PGresult *
+xv_req_run(struct xv_req *req, int st, int n, const char *const *p,
+    enum xv_err *err)
+{
+	return xv_keep_result(req, xv_db_run(st, n, p, err));
+}
+
+/* Releases what the request kept, last first. */
+void
+xv_req_release(struct xv_req *req)
+{
+	while (req->nkept > 0) {
+		req->nkept--;
+		req->kept[req->nkept].release(req->kept[req->nkept].p);
+	}
+	free(req->kept);
+	req->kept = NULL;
+	req->capkept = 0;
+}

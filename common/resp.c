@@ -174,8 +174,18 @@ void
 xv_resp_oauth_error(struct xv_req *req, enum xv_err e)
 {
 	const char	*code = req->err_code;
-	int		 st = xv_err_status(e);
+	int		 st;
 	json_t		*o;
+
+	/* A client's tenant suspended, unknown or not the one named: RFC 6749 5.2 has one word for it. */
+	if (e == XV_E_SUSPENDED || e == XV_E_TENANT_NOT_FOUND ||
+	    e == XV_E_TENANT_MISMATCH) {
+		e = XV_E_UNAUTHORIZED;
+		code = "invalid_client";
+		snprintf(req->err_detail, sizeof(req->err_detail), "%s",
+		    "client authentication failed");
+	}
+	st = xv_err_status(e);
 
 	if (code == NULL)
 		code = st == 401 ? "invalid_client" : st >= 500 ?

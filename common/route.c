@@ -1,12 +1,13 @@
 /*
  * route.c: the route table and the FastCGI main loop.
  *
- * A route is data: methods, a pattern with {param} captures, who may
- * call, and a handler.  The loop reads each request, matches it (404, or
- * 405 with Allow), caps and checks the body, authenticates and scopes it
- * from the route's flags, runs the handler inside one transaction that
- * is scoped to the tenant, answers a problem for any failure the handler
- * did not answer itself, and logs one line.  Work that the client need
+ * A route is data (xv.h): methods, a pattern with {param} captures, the
+ * credential, who may call, the tenancy, the body and the error style.
+ * The loop reads each request, matches it (404, or 405 with Allow), and
+ * dispatches it through the same steps whatever the route: the body
+ * capped and checked, the credential resolved, the tenant checked
+ * against it, the handler run inside one transaction scoped to that
+ * tenant, any failure answered in the route's style, one log line.  Work that the client need
  * not wait for (counting an API key's use) runs after the answer is out,
  * and is written when no other request waits for the process.
  */
@@ -110,12 +111,12 @@ allow_header(struct xv_req *req, unsigned allowed)
 
 /* Body: capped before it is read, media type checked by the route. */
 static enum xv_err
-read_body(struct xv_req *req, unsigned flags)
+read_body(struct xv_req *req, const struct xv_route *r)
 {
 	FCGX_Request	*fr = req->fcgi;
 	const char	*cl = xv_req_env(req, "CONTENT_LENGTH");
 	const char	*ct = xv_req_env(req, "CONTENT_TYPE");
-	const char	*want = (flags & XV_FORM) ?
+	const char	*want = r->body == XV_BODY_FORM ?
 			    "application/x-www-form-urlencoded" : "application/json";
 	long		 len = cl ? strtol(cl, NULL, 10) : 0;
 	size_t		 wl = strlen(want);
@@ -140,6 +141,48 @@ read_body(struct xv_req *req, unsigned flags)
 	req->body[len] = '\0';
 	req->body_len = (size_t)len;
 	return XV_OK;
+}
+
+/* Step 1: the body, read and, for JSON, checked against the route's table. */
+static enum xv_err
+body_check(struct xv_req *req, const struct xv_route *r)
+{
+	static const struct xv_field none[] = { XV_FIELDS_END };
+	json_t		*j = NULL;
+	enum xv_err	 rc;
+
+	const char *const *n;
+
+	if ((rc = read_body(req, r)) != XV_OK)
+		return rc;
+	/* RFC 6749 3.1, 3.2: request parameters must not be repeated. */
+	for (n = r->params; r->body == XV_BODY_FORM && n && *n != NULL; n++)
+		if (xv_form_get(req->body ? req->body : "", *n, NULL) > 1)
+			return xv_fail_code(req, XV_E_BAD_REQUEST,
+			    "invalid_request", NULL, "a parameter is repeated");
+	if (r->body != XV_BODY_JSON && r->body != XV_BODY_JSON_OPT)
+		return XV_OK;
+	if (r->body == XV_BODY_JSON_OPT && req->body_len == 0)
+		return XV_OK;
+	if ((rc = xv_req_json(req, &j)) != XV_OK)
+		return rc;
+	req->json = xv_keep_json(req, j);
+	return xv_json_check(req, req->json, r->fields ? r->fields : none, "");
+}
+
+/* Step 2: the route's credential, resolved by its resolver. */
+static enum xv_err
+resolve(struct xv_req *req, const struct xv_route *r)
+{
+	switch (r->cred) {
+	case XV_CRED_NONE:
+		return XV_OK;
+	case XV_CRED_BEARER:
+		return xv_auth_bearer(req);
+	case XV_CRED_CLIENT:
+		return xv_auth_client(req);
+	}
+	return xv_fail(req, XV_E_INTERNAL, NULL, "unknown credential");
 }
 
 static char		rid_prefix[20];
@@ -253,6 +296,7 @@ req_log(struct xv_req *req)
 static void
 req_free(struct xv_req *req)
 {
+	xv_req_release(req);
 	free(req->path);
 	if (req->body != NULL) {
 		explicit_bzero(req->body, req->body_len);
@@ -262,29 +306,31 @@ req_free(struct xv_req *req)
 	xv_buf_free(&req->out);
 }
 
-/* Runs the route: authenticate, scope, handler, all in one transaction. */
+/*
+ * Runs the route, the same steps for every route: body, credential,
+ * tenant, transaction, handler, commit (see xv.h).  The caller renders
+ * a failure in the route's style.
+ */
 static enum xv_err
 dispatch(const struct xv_route *r, struct xv_req *req)
 {
 	enum xv_err	rc;
 	int		txn = 0;
 
-	if ((rc = read_body(req, r->flags)) != XV_OK)
+	req->route = r;
+	if ((rc = body_check(req, r)) != XV_OK)
 		return rc;
 	xv_db_ensure();		/* a connection lost last time is reset now */
-	if ((r->flags & (XV_AUTH_ADMIN | XV_AUTH_SUPER | XV_AUTH_ANY)) &&
-	    (rc = xv_auth_bearer(req)) != XV_OK)
+	if ((rc = resolve(req, r)) != XV_OK ||
+	    (rc = xv_tenant_header(req, r)) != XV_OK ||
+	    (rc = xv_auth_check(req, r)) != XV_OK)
 		return rc;
-	if ((rc = xv_tenant_header(req, r->flags)) != XV_OK)
-		return rc;
-	if ((rc = xv_auth_check(req, r->flags)) != XV_OK)
-		return rc;
-	if (!(r->flags & XV_NO_TXN)) {
+	if (!r->no_txn) {
 		if ((rc = xv_db_begin()) != XV_OK)
 			return xv_fail(req, rc, NULL, "database unavailable");
 		txn = 1;
-		if (req->tenant[0] != '\0' &&
-		    (rc = xv_tenant_enter(req, (r->flags & XV_TENANT_SYS) != 0)) != XV_OK)
+		if (req->tenant[0] != '\0' && (rc = xv_tenant_enter(req,
+		    r->tenancy == XV_TENANT_SYS)) != XV_OK)
 			goto out;
 	}
 	rc = r->handler(req);
@@ -335,8 +381,9 @@ static void
 handle(const struct xv_program *prog, FCGX_Request *fr)
 {
 	struct xv_req	 req;
-	unsigned	 allowed, flags = 0;
+	unsigned	 allowed;
 	int		 i, resource;
+	enum xv_style	 style = XV_STYLE_PROBLEM;
 	enum xv_err	 rc;
 
 	req_init(&req, fr);
@@ -352,15 +399,15 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 		rc = xv_fail(&req, XV_E_NOT_FOUND, NULL, "no such resource");
 	else if (i == -2) {
 		/* The error style of the resource, whatever the method. */
-		flags = prog->routes[resource].flags;
+		style = prog->routes[resource].style;
 		allow_header(&req, allowed);
 		rc = xv_fail(&req, XV_E_METHOD, NULL, "%s is not allowed here",
 		    req.method_str);
 	} else {
-		flags = prog->routes[i].flags;
+		style = prog->routes[i].style;
 		rc = dispatch(&prog->routes[i], &req);
 	}
-	if (!req.answered && (flags & XV_OAUTH_ERR))
+	if (!req.answered && style == XV_STYLE_OAUTH)
 		xv_resp_oauth_error(&req, rc == XV_OK || rc == XV_DONE ?
 		    XV_E_INTERNAL : rc);
 	else if (!req.answered)

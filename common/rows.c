@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "xv.h"
 
@@ -84,4 +85,98 @@ xv_resp_page(struct xv_req *req, const char *plural, int list_st,
 	return xv_resp_json(req, 200, json_pack("{s:o, s:I, s:I, s:I}",
 	    plural, arr, "total", total, "limit", (json_int_t)limit,
 	    "offset", (json_int_t)offset));
+}
+
+int
+xv_row_decode(PGresult *r, int i, const struct xv_col *cols, size_t n,
+    void *out)
+{
+	char	*base = out;
+	size_t	 k;
+	int	 c;
+
+	if (r == NULL || i < 0 || i >= PQntuples(r))
+		return -1;
+	for (k = 0; k < n; k++) {
+		if ((c = PQfnumber(r, cols[k].name)) < 0) {
+			xv_log("error", __func__, NULL, "no column %s",
+			    cols[k].name);
+			return -1;
+		}
+		switch (cols[k].type) {
+		case XV_C_TEXT:
+			*(const char **)(base + cols[k].off) =
+			    PQgetvalue(r, i, c);
+			break;
+		case XV_C_NULLABLE:
+			*(const char **)(base + cols[k].off) =
+			    PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
+			break;
+		case XV_C_BOOL:
+			*(int *)(base + cols[k].off) = !PQgetisnull(r, i, c) &&
+			    PQgetvalue(r, i, c)[0] == 't';
+			break;
+		case XV_C_LONG:
+			*(long *)(base + cols[k].off) = PQgetisnull(r, i, c) ?
+			    0 : strtol(PQgetvalue(r, i, c), NULL, 10);
+			break;
+		}
+	}
+	return 0;
+}
+
+const char *
+xv_val(PGresult *r, int i, const char *col)
+{
+	int c = PQfnumber(r, col);
+
+	if (c < 0) {
+		xv_log("error", __func__, NULL, "no column %s", col);
+		return "";
+	}
+	return PQgetvalue(r, i, c);
+}
+
+int
+xv_val_null(PGresult *r, int i, const char *col)
+{
+	int c = PQfnumber(r, col);
+
+	return c < 0 || PQgetisnull(r, i, c);
+}
+
+json_t *
+xv_row_json(PGresult *r, int i, const struct xv_jcol *cols)
+{
+	json_t		*o = json_object(), *v;
+	const char	*name, *s;
+	int		 c;
+
+	for (; o != NULL && cols->key != NULL; cols++) {
+		name = cols->key;
+		if ((c = PQfnumber(r, name)) < 0) {
+			xv_log("error", __func__, NULL, "no column %s", name);
+			json_decref(o);
+			return NULL;
+		}
+		s = PQgetvalue(r, i, c);
+		if (PQgetisnull(r, i, c) && cols->kind != XV_J_BOOL)
+			v = json_null();
+		else switch (cols->kind) {
+		case XV_J_BOOL:
+			v = json_boolean(s[0] == 't');
+			break;
+		case XV_J_INT:
+			v = json_integer(strtoll(s, NULL, 10));
+			break;
+		case XV_J_JSON:
+			if ((v = json_loads(s, JSON_DECODE_ANY, NULL)) == NULL)
+				v = json_null();
+			break;
+		default:
+			v = json_string(s);
+		}
+		json_object_set_new(o, cols->key, v);
+	}
+	return o;
 }

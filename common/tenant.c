@@ -12,7 +12,7 @@
 #include "xv.h"
 
 enum xv_err
-xv_tenant_header(struct xv_req *req, unsigned flags)
+xv_tenant_header(struct xv_req *req, const struct xv_route *r)
 {
 	const char	*h = xv_req_header(req, "HTTP_X_TENANT_ID");
 	char		 canon[XV_UUID_LEN + 1];
@@ -21,29 +21,35 @@ xv_tenant_header(struct xv_req *req, unsigned flags)
 	/* Canonical lower case, as PostgreSQL prints uuids and tokens carry them. */
 	if (h != NULL && xv_uuid_canon(h, canon) != 0)
 		return xv_fail(req, XV_E_TENANT_INVALID, NULL,
-		    (flags & XV_TENANT_SYS) ? "system operations take the "
+		    r->tenancy == XV_TENANT_SYS ? "system operations take the "
 		    "system tenant or no X-Tenant-ID" :
 		    "X-Tenant-ID must be a UUID");
-	if (flags & XV_TENANT_SYS) {
+	switch (r->tenancy) {
+	case XV_TENANT_NONE:
+		return XV_OK;
+	case XV_TENANT_SYS:
 		if (h != NULL && strcmp(canon, XV_SYSTEM_TENANT) != 0)
 			return xv_fail(req, XV_E_TENANT_INVALID, NULL,
 			    "system operations take the system tenant or no "
 			    "X-Tenant-ID");
-		snprintf(req->tenant, sizeof(req->tenant), "%s",
-		    XV_SYSTEM_TENANT);
+		memcpy(req->tenant, XV_SYSTEM_TENANT, sizeof(req->tenant));
 		return XV_OK;
+	case XV_TENANT_CRED:
+		/* The credential names the tenant; a header must agree. */
+		if (h != NULL && strcmp(canon, req->cred_tenant) != 0)
+			return xv_fail(req, XV_E_TENANT_MISMATCH, NULL,
+			    "the credential belongs to another tenant");
+		memcpy(req->tenant, req->cred_tenant, sizeof(req->tenant));
+		return XV_OK;
+	case XV_TENANT_REQ:
+		break;
 	}
-	if (!(flags & (XV_TENANT_REQ | XV_TENANT_OPT)))
-		return XV_OK;
 	if (h == NULL) {
 		/* An API key names its tenant; X-Tenant-ID is optional then. */
 		if (req->authed && req->who.is_key) {
-			snprintf(req->tenant, sizeof(req->tenant), "%s",
-			    req->who.tid);
+			memcpy(req->tenant, req->who.tid, sizeof(req->tenant));
 			return XV_OK;
 		}
-		if (flags & XV_TENANT_OPT)
-			return XV_OK;
 		return xv_fail(req, XV_E_TENANT_REQUIRED, NULL,
 		    "the X-Tenant-ID header is required");
 	}
@@ -75,7 +81,7 @@ xv_tenant_enter(struct xv_req *req, int sys)
 	if (suspended && !sys)
 		return xv_fail(req, XV_E_SUSPENDED, NULL,
 		    "the tenant is suspended");
-	if (req->authed && !req->who.is_key &&
+	if (req->authed && !req->who.is_key && !req->who.is_client &&
 	    strcmp(req->who.tid, req->tenant) == 0 && req->who.iat < after)
 		return xv_fail(req, XV_E_UNAUTHORIZED, NULL,
 		    "the token was issued before the tenant was suspended");

@@ -25,6 +25,7 @@
 #define XV_SYSTEM_TENANT	"00000000-0000-0000-0000-000000000001"
 #define XV_BODY_MAX		(64 * 1024)
 #define XV_UUID_LEN		36
+#define XV_NELEM(a)		(sizeof(a) / sizeof((a)[0]))
 
 /* One error enum for the library; xv_err_status() maps each to HTTP. */
 enum xv_err {
@@ -209,6 +210,7 @@ struct xv_principal {
 	int	 super_admin;
 	int	 admin;
 	int	 is_key;		/* authenticated by an API key */
+	int	 is_client;		/* an OAuth client (client.c) */
 	unsigned scopes;		/* XV_SCOPE_* for API keys */
 	char	 key_id[XV_UUID_LEN + 1];
 	char	 key_hash[65];		/* counts the key's use; never shown */
@@ -216,6 +218,32 @@ struct xv_principal {
 };
 
 #define XV_PARAMS_MAX	4
+
+/*
+ * An OAuth client that authenticated (client.c), and the state of the
+ * token it presented with its request, if it presented one.
+ */
+struct xv_client {
+	char	 id[XV_UUID_LEN + 1];		/* record id: its tokens' sub */
+	char	 client_id[64];
+	char	 tenant[XV_UUID_LEN + 1];
+	int	 active;
+	int	 suspended;		/* its tenant is */
+	long	 valid_after;		/* its tenant's tokens issued before: void */
+	int	 tok_state;		/* the token's state was read */
+	int	 tok_tenant_active;
+	long	 tok_after;		/* the token's tenant's void-before */
+	int	 tok_client_active;	/* the token's client (none: 0) */
+	int	 tok_revoked;
+	json_t	*grants;		/* owned by the request's pool */
+	json_t	*scopes;
+};
+
+/* What the request owns: released, last first, when it ends. */
+struct xv_kept {
+	void	 *p;
+	void	(*release)(void *);
+};
 
 struct xv_buf {
 	char	*p;
@@ -240,8 +268,14 @@ struct xv_req {
 	char		 tenant[XV_UUID_LEN + 1];	/* scoped tenant or "" */
 	long		 tenant_after;	/* tokens issued before: invalid */
 	const char	*params[XV_PARAMS_MAX];		/* {param} captures */
+	const struct xv_route *route;	/* the matched route */
+	json_t		*json;		/* the checked JSON body (pool-owned) */
 	struct xv_principal who;
 	int		 authed;
+	char		 cred_tenant[XV_UUID_LEN + 1];	/* the credential's */
+	struct xv_client client;	/* XV_CRED_CLIENT */
+	struct xv_kept	*kept;		/* the pool: xv_keep() */
+	size_t		 nkept, capkept;
 	/* response */
 	int		 status;
 	struct xv_buf	 headers;
@@ -283,6 +317,65 @@ void		xv_resp_problem(struct xv_req *, enum xv_err);
 /* RFC 6749 section 5.2 error body {"error", "error_description"}. */
 void		xv_resp_oauth_error(struct xv_req *, enum xv_err);
 
+/* ---- the request's pool (req.c) ---- */
+
+/*
+ * Gives p to the request, which releases it with release when it ends
+ * (NULL p is fine).  Returns p, so a handler can keep what it makes as
+ * it makes it and read straight down without a list of frees.  If the
+ * pool cannot grow, p is released at once and NULL returned.
+ */
+void		*xv_keep(struct xv_req *, void *p, void (*release)(void *));
+json_t		*xv_keep_json(struct xv_req *, json_t *);
+PGresult	*xv_keep_result(struct xv_req *, PGresult *);
+char		*xv_keep_str(struct xv_req *, char *);		/* free() */
+char		*xv_keep_secret(struct xv_req *, char *);	/* wiped first */
+/* xv_db_run whose result the request keeps. */
+PGresult	*xv_req_run(struct xv_req *, int st, int n,
+		    const char *const *p, enum xv_err *);
+void		 xv_req_release(struct xv_req *);
+
+/* ---- rows by column name (rows.c) ---- */
+
+enum xv_ctype {
+	XV_C_TEXT,		/* const char *, never NULL ("" for SQL NULL) */
+	XV_C_NULLABLE,		/* const char *, NULL for SQL NULL */
+	XV_C_BOOL,		/* int: 't' is 1, else (NULL too) 0 */
+	XV_C_LONG		/* long; SQL NULL is 0 */
+};
+
+struct xv_col {
+	const char	*name;
+	enum xv_ctype	 type;
+	size_t		 off;		/* offsetof the field in the row struct */
+};
+#define XV_COL(type, field, ctype)	{ #field, ctype, offsetof(type, field) }
+
+/*
+ * Decodes row i of r into the struct at out, finding each column by its
+ * name (PQfnumber), so that a reordered SELECT list cannot shift fields.
+ * Strings are borrowed from r.  Returns 0, or -1 (logged) when a column
+ * is missing or i is out of range.
+ */
+int		 xv_row_decode(PGresult *r, int i, const struct xv_col *,
+		    size_t ncols, void *out);
+
+/* Column col of row i by name (borrowed), or "" if NULL or missing. */
+const char	*xv_val(PGresult *r, int i, const char *col);
+int		 xv_val_null(PGresult *r, int i, const char *col);
+
+/*
+ * An answer object made of a row: each key from the column of the same
+ * name (the SELECT list names them so), as text, text or null, boolean
+ * ('t'), integer, or JSON text parsed.  The table ends with a NULL key.
+ */
+enum xv_jkind { XV_J_TEXT, XV_J_NULLABLE, XV_J_BOOL, XV_J_INT, XV_J_JSON };
+struct xv_jcol {
+	const char	*key;		/* and the column's name */
+	enum xv_jkind	 kind;
+};
+json_t		*xv_row_json(PGresult *r, int i, const struct xv_jcol *);
+
 /* ---- answers made of rows (rows.c) ---- */
 
 #define XV_PAGE_PARAMS	6
@@ -323,27 +416,73 @@ void		xv_json_merge(json_t *dst, json_t *src);
 
 /* ---- routes and the main loop (route.c) ---- */
 
-/* Who may call: one of XV_AUTH_*, combined with scope and tenant mode. */
-#define XV_AUTH_NONE	0x0000
-#define XV_AUTH_ADMIN	0x0001	/* admin of the tenant, or a super admin */
-#define XV_AUTH_SUPER	0x0002	/* super admin only, never an API key */
-#define XV_AUTH_ANY	0x0004	/* any authenticated principal */
-#define XV_SCOPE_READ	0x0010
-#define XV_SCOPE_WRITE	0x0020
-#define XV_SCOPE_ADMIN	0x0040
-#define XV_TENANT_NONE	0x0000	/* no X-Tenant-ID */
-#define XV_TENANT_REQ	0x0100	/* X-Tenant-ID required */
-#define XV_TENANT_SYS	0x0200	/* system context; if sent must be system */
-#define XV_TENANT_OPT	0x0400	/* optional (OAuth endpoints) */
-#define XV_NO_TXN	0x1000	/* handler manages the database itself */
-#define XV_FORM		0x2000	/* body is form-urlencoded, not JSON */
-#define XV_OAUTH_ERR	0x4000	/* failures as RFC 6749 errors, not problems */
+/*
+ * A route is data.  xv_main's dispatch runs the same steps for every
+ * route, whatever it is: (1) read the body and check it against the
+ * route's field table, (2) resolve the credential the route names,
+ * (3) check X-Tenant-ID against it, (4) begin the transaction and enter
+ * the tenant, (5) run the handler, (6) commit or roll back, (7) render
+ * any failure in the route's error style.  No handler opens a
+ * transaction, reads a tenant header or chooses an error format.
+ */
+
+/* The credential a route takes; each is a resolver in common/. */
+enum xv_cred {
+	XV_CRED_NONE,		/* public */
+	XV_CRED_BEARER,		/* bearer JWT or API key (auth.c) */
+	XV_CRED_CLIENT		/* OAuth client, Basic or POST (client.c) */
+};
+
+/* What the caller must be, once resolved (auth.c xv_auth_check). */
+enum xv_need {
+	XV_NEED_NONE,
+	XV_NEED_ANY,		/* any authenticated principal */
+	XV_NEED_ADMIN,		/* admin of the tenant, or a super admin */
+	XV_NEED_SUPER		/* super admin only, never an API key */
+};
+
+/*
+ * API key scopes; a route declares the ones it needs.  The scope named
+ * xv_scope_names[k] is the bit 1 << k.
+ */
+#define XV_SCOPE_READ	0x01
+#define XV_SCOPE_WRITE	0x02
+#define XV_SCOPE_ADMIN	0x04
+extern const char *const xv_scope_names[];	/* NULL-terminated */
+
+/* Where the request's tenant comes from (tenant.c). */
+enum xv_tenancy {
+	XV_TENANT_NONE,		/* none: no transaction is scoped */
+	XV_TENANT_REQ,		/* X-Tenant-ID, or an API key's own tenant */
+	XV_TENANT_SYS,		/* system context; if sent must be system */
+	XV_TENANT_CRED		/* the credential's (X-Tenant-ID, if sent, must match) */
+};
+
+enum xv_body {
+	XV_BODY_NONE,		/* none expected; one is still capped and typed */
+	XV_BODY_JSON,		/* a JSON object, checked against .fields */
+	XV_BODY_JSON_OPT,	/* the same, or no body at all */
+	XV_BODY_FORM		/* application/x-www-form-urlencoded */
+};
+
+enum xv_style {
+	XV_STYLE_PROBLEM,	/* RFC 9457 problem JSON */
+	XV_STYLE_OAUTH		/* RFC 6749 section 5.2 error JSON */
+};
 
 struct xv_route {
-	unsigned	 methods;
-	const char	*pattern;	/* "/admin/tenants/{id}/settings" */
-	unsigned	 flags;
-	enum xv_err	(*handler)(struct xv_req *);
+	unsigned		 methods;
+	const char		*pattern;	/* "/admin/tenants/{id}/settings" */
+	enum xv_cred		 cred;
+	enum xv_need		 need;
+	unsigned		 scopes;	/* API keys; 0: read for GET, else write */
+	enum xv_tenancy		 tenancy;
+	enum xv_body		 body;
+	const struct xv_field	*fields;	/* JSON bodies: the field table */
+	const char *const	*params;	/* form bodies: each at most once */
+	enum xv_style		 style;
+	int			 no_txn;	/* read-only: the resolver's lookup is all */
+	enum xv_err		(*handler)(struct xv_req *);
 };
 
 struct xv_program {
@@ -397,7 +536,14 @@ json_t		*xv_jwt_verify(const char *token, enum xv_tok_use);
 json_t		*xv_jwt_peek(const char *token);
 enum xv_err	xv_auth_jwt(struct xv_req *, const char *token,
 		    struct xv_principal *);
-enum xv_err	xv_auth_check(struct xv_req *, unsigned flags);
+/* The role and scope rules of API.md section 2 for route r. */
+enum xv_err	xv_auth_check(struct xv_req *, const struct xv_route *r);
+/* The XV_CRED_CLIENT resolver (client.c); see there. */
+enum xv_err	xv_auth_client(struct xv_req *);
+/* HMAC-SHA-256 (hex) of an OAuth client secret, keyed from master_key. */
+int		xv_client_secret_hash(const char *secret, char out[65]);
+/* Standard base64 text, strictly padded, decoded (caller frees), or NULL. */
+char		*xv_b64_decode_text(const char *);
 
 /* API keys: "xavyo_ak_" and 43 base64url characters (256 bits). */
 #define XV_APIKEY_PREFIX	"xavyo_ak_"
@@ -425,7 +571,12 @@ void		xv_auth_key_flush(int idle);
  * tenant and tokens issued before its last suspension.
  */
 enum xv_err	xv_tenant_enter(struct xv_req *, int sys);
-enum xv_err	xv_tenant_header(struct xv_req *, unsigned flags);
+/*
+ * Sets req->tenant from the route's tenancy: X-Tenant-ID (or an API
+ * key's tenant), the system tenant, or the credential's tenant, which an
+ * X-Tenant-ID, when sent, must name (else XV_E_TENANT_MISMATCH).
+ */
+enum xv_err	xv_tenant_header(struct xv_req *, const struct xv_route *);
 
 /* ---- audit (audit.c) ---- */
 
@@ -444,6 +595,8 @@ enum xv_libstmt {
 	XV_ST_KEY_RETIRE,
 	XV_ST_APIKEY_LOOKUP,
 	XV_ST_APIKEY_COUNT,
+	XV_ST_CLIENT_LOOKUP,
+	XV_ST_CLIENT_TOKEN,
 	XV_ST__MAX
 };
 

@@ -16,15 +16,15 @@ nop(struct xv_req *req)
 }
 
 static const struct xv_route routes[] = {
-	/* 0 */ { XV_GET | XV_POST, "/admin/tenants", 0, nop },
-	/* 1 */ { XV_GET, "/admin/tenants/{id}", 0, nop },
-	/* 2 */ { XV_PUT | XV_DELETE, "/admin/tenants/{id}", 0, nop },
-	/* 3 */ { XV_GET | XV_PUT, "/admin/tenants/{id}/settings", 0, nop },
-	/* 4 */ { XV_POST, "/system/tenants/{id}/suspend", 0, nop },
-	/* 5 */ { XV_GET, "/a/{p1}/{p2}/{p3}/{p4}", 0, nop },
-	/* 6 */ { XV_GET, "/b/{p1}/{p2}/{p3}/{p4}/{p5}", 0, nop },
-	/* 7 */ { XV_POST, "/", 0, nop },
-	/* 8 */ { XV_GET, "/x/{a}/y/{b}", 0, nop },
+	/* 0 */ { XV_GET | XV_POST, "/admin/tenants", .handler = nop },
+	/* 1 */ { XV_GET, "/admin/tenants/{id}", .handler = nop },
+	/* 2 */ { XV_PUT | XV_DELETE, "/admin/tenants/{id}", .handler = nop },
+	/* 3 */ { XV_GET | XV_PUT, "/admin/tenants/{id}/settings", .handler = nop },
+	/* 4 */ { XV_POST, "/system/tenants/{id}/suspend", .handler = nop },
+	/* 5 */ { XV_GET, "/a/{p1}/{p2}/{p3}/{p4}", .handler = nop },
+	/* 6 */ { XV_GET, "/b/{p1}/{p2}/{p3}/{p4}/{p5}", .handler = nop },
+	/* 7 */ { XV_POST, "/", .handler = nop },
+	/* 8 */ { XV_GET, "/x/{a}/y/{b}", .handler = nop },
 };
 
 void
@@ -113,9 +113,9 @@ test_route(void)
 	t_begin("route", "the first route in table order wins");
 	{
 		static const struct xv_route dup[] = {
-			{ XV_GET, "/d/{x}", 0, nop },
-			{ XV_GET, "/d/{y}", 0, nop },
-			{ XV_GET, "/d/fixed", 0, nop },
+			{ XV_GET, "/d/{x}", .handler = nop },
+			{ XV_GET, "/d/{y}", .handler = nop },
+			{ XV_GET, "/d/fixed", .handler = nop },
 		};
 		const char	*params[XV_PARAMS_MAX] = { NULL };
 		unsigned	 allowed;
@@ -131,9 +131,9 @@ test_route(void)
 	t_begin("route", "a 405 names the first route of the resource");
 	{
 		static const struct xv_route res[] = {
-			{ XV_GET, "/a", 0, nop },
-			{ XV_POST, "/r/{id}", XV_OAUTH_ERR, nop },
-			{ XV_PUT, "/r/{id}", 0, nop },
+			{ XV_GET, "/a", .handler = nop },
+			{ XV_POST, "/r/{id}", .style = XV_STYLE_OAUTH, .handler = nop },
+			{ XV_PUT, "/r/{id}", .handler = nop },
 		};
 		const char	*params[XV_PARAMS_MAX] = { NULL };
 		unsigned	 allowed;

@@ -398,7 +398,7 @@ test_utf8_trim(void)
 		{ "", "" }, { "abc", "abc" }, { "caf\xc3\xa9", "caf\xc3\xa9" },
 		{ "caf\xc3", "caf" }, { "\xe2\x82", "" },
 		{ "a\xe2\x82\xac", "a\xe2\x82\xac" }, { "a\xe2\x82\xac" "b\xf0\x9f\x98", "a\xe2\x82\xac" "b" },
-		{ "ab\xffcd", "ab" }, { "a\xc0\xafb", "a" },
+		{ "ab\xff" "cd", "ab" }, { "a\xc0\xaf" "b", "a" },
 	};
 	char	buf[64];
 	size_t	i;
