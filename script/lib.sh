@@ -15,6 +15,9 @@ XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
  postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
  python3-jwt python3-cryptography mandoc wrk iproute2"
 XV_PROGRAMS="tenants oauth apikeys"
+# xavyoctl, which migrates and bootstraps: the build's, unless a test of
+# packaged programs (tests/package/run) names another.
+XV_CTL=${XV_CTL:-$XV_SRC/cgi-bin/xavyoctl}
 XV_SYSTEM_TENANT=00000000-0000-0000-0000-000000000001
 
 xv_root() { [ "$(id -u)" = 0 ]; }
@@ -180,8 +183,8 @@ xv_db_setup() {
 	    -v apikeys_pw="$PW_apikeys" -v auth_pw="$PW_auth" \
 	    -v invitations_pw="$PW_invitations" -f "$XV_SRC/sql/roles.sql" \
 	    > "$d/log/roles.log" 2>&1
-	XAVYO_CONF=$d/xavyo.conf "$XV_SRC/cgi-bin/xavyoctl" migrate >> "$d/log/migrate.log"
-	XAVYO_CONF=$d/xavyo.conf "$XV_SRC/cgi-bin/xavyoctl" bootstrap >> "$d/log/migrate.log"
+	XAVYO_CONF=$d/xavyo.conf "$XV_CTL" migrate >> "$d/log/migrate.log"
+	XAVYO_CONF=$d/xavyo.conf "$XV_CTL" bootstrap >> "$d/log/migrate.log"
 }
 
 # xv_lighttpd_start DIR HTTPPORT PROCS
