@@ -160,28 +160,6 @@ static const struct xv_field suspend_fields[] = {
 	XV_FIELDS_END
 };
 
-static json_t *
-settings_default(void)
-{
-	return json_pack("{s:i, s:i, s:b, s:{s:i, s:b, s:b, s:b, s:b, s:i, s:i},"
-	    " s:{s:i, s:i, s:i}, s:[]}",
-	    "session_timeout_minutes", 30, "max_sessions_per_user", 10,
-	    "require_mfa", 0, "password_policy", "min_length", 8,
-	    "require_uppercase", 1, "require_lowercase", 1,
-	    "require_numbers", 1, "require_special_chars", 1,
-	    "password_history_count", 5, "max_age_days", 90,
-	    "lockout_policy", "max_attempts", 5, "lockout_duration_minutes", 15,
-	    "reset_after_minutes", 60, "allowed_domains");
-}
-
-static json_t *
-webauthn_default(void)
-{
-	return json_pack("{s:b, s:s, s:s, s:s}", "enabled", 0,
-	    "attestation_preference", "none", "user_verification", "preferred",
-	    "resident_key", "preferred");
-}
-
 /* The tenant object of the guide: as provisioned, and in full. */
 static const struct xv_jcol tenant_short[] = {
 	{ "id", XV_J_TEXT }, { "name", XV_J_TEXT }, { "slug", XV_J_TEXT },
@@ -229,8 +207,8 @@ tenant_provision(struct xv_req *req)
 	char		 loc[64], id[XV_UUID_LEN + 1];
 	enum xv_err	 rc;
 
-	settings = settings_default();
-	webauthn = webauthn_default();
+	settings = xv_settings_default();
+	webauthn = xv_webauthn_default();
 	if ((given = json_object_get(body, "settings")) != NULL)
 		xv_json_merge(settings, given);
 	p[0] = json_string_value(json_object_get(body, "name"));

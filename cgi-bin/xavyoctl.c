@@ -139,6 +139,22 @@ static const char *const scope_system =
     "SELECT set_config('app.tenant_id', '" XV_SYSTEM_TENANT "', true), "
     "set_config('app.system', 'on', true)";
 
+/* Runs sql with doc (stolen) as its JSON parameter; 0 or -1. */
+static int
+insert_doc(const char *sql, json_t *doc)
+{
+	char		*s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	const char	*p[1] = { s };
+	PGresult	*r = s ? q(sql, 1, p) : NULL;
+
+	json_decref(doc);
+	free(s);
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
 /* System tenant documents, first super admin, first signing key. */
 static int
 cmd_bootstrap(const char *email)
@@ -150,20 +166,12 @@ cmd_bootstrap(const char *email)
 
 	if (exec_ok("BEGIN") != 0 || exec_ok(scope_system) != 0)
 		return 1;
-	if (exec_ok("INSERT INTO tenant_settings (tenant_id, settings) VALUES "
-	    "('" XV_SYSTEM_TENANT "', '{\"session_timeout_minutes\":30,"
-	    "\"max_sessions_per_user\":10,\"require_mfa\":false,"
-	    "\"password_policy\":{\"min_length\":12,\"require_uppercase\":true,"
-	    "\"require_lowercase\":true,\"require_numbers\":true,"
-	    "\"require_special_chars\":true,\"password_history_count\":5,"
-	    "\"max_age_days\":90},\"lockout_policy\":{\"max_attempts\":5,"
-	    "\"lockout_duration_minutes\":15,\"reset_after_minutes\":60},"
-	    "\"allowed_domains\":[]}') ON CONFLICT DO NOTHING") != 0 ||
-	    exec_ok("INSERT INTO webauthn_policies (tenant_id, policy) VALUES "
-	    "('" XV_SYSTEM_TENANT "', '{\"enabled\":false,"
-	    "\"attestation_preference\":\"none\",\"user_verification\":"
-	    "\"preferred\",\"resident_key\":\"preferred\"}') "
-	    "ON CONFLICT DO NOTHING") != 0)
+	if (insert_doc("INSERT INTO tenant_settings (tenant_id, settings) "
+	    "VALUES ('" XV_SYSTEM_TENANT "', $1::jsonb) ON CONFLICT DO NOTHING",
+	    xv_settings_default()) != 0 ||
+	    insert_doc("INSERT INTO webauthn_policies (tenant_id, policy) "
+	    "VALUES ('" XV_SYSTEM_TENANT "', $1::jsonb) ON CONFLICT DO NOTHING",
+	    xv_webauthn_default()) != 0)
 		goto fail;
 	if ((r = q("SELECT id FROM users WHERE tenant_id = '" XV_SYSTEM_TENANT
 	    "' AND 'super_admin' = ANY (roles) LIMIT 1", 0, NULL)) == NULL)

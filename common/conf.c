@@ -42,16 +42,17 @@ trim(char *s)
 	return s;
 }
 
-int
-xv_conf_load(const char *name)
+/*
+ * Reads "key = value" lines of path; each key gets prefix (the program's
+ * name and a dot, for a secrets file) in front.  0, or -1 if the file
+ * exists but cannot be read.
+ */
+static int
+load_file(const char *path, const char *prefix)
 {
-	const char	*path;
-	FILE		*f;
-	char		 line[1024], *eq, *k, *v;
+	FILE	*f;
+	char	 line[1024], *eq, *k, *v;
 
-	snprintf(prog, sizeof(prog), "%s", name);
-	if ((path = getenv("XAVYO_CONF")) == NULL)
-		path = SYSCONFDIR "/xavyo.conf";
 	if ((f = fopen(path, "r")) == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while (fgets(line, sizeof(line), f) != NULL && nconf < CONF_MAX) {
@@ -61,12 +62,41 @@ xv_conf_load(const char *name)
 		*eq = '\0';
 		v = trim(eq + 1);
 		k = trim(k);
-		conf[nconf].key = strdup(k);
+		if (asprintf(&conf[nconf].key, "%s%s", prefix, k) < 0) {
+			conf[nconf].key = NULL;
+			break;
+		}
 		conf[nconf].val = strdup(v);
 		nconf++;
 	}
+	explicit_bzero(line, sizeof(line));
 	fclose(f);
 	return 0;
+}
+
+/*
+ * Loads xavyo.conf, then the program's own secrets: the file
+ * <secrets_dir>/<prog>.conf (secrets_dir defaults to SYSCONFDIR/secrets),
+ * readable by the program's user alone, whose keys apply to this
+ * program only.  Neither file need exist; one that exists but cannot be
+ * read is an error.
+ */
+int
+xv_conf_load(const char *name)
+{
+	const char	*path, *dir;
+	char		 sp[512], prefix[40];
+
+	snprintf(prog, sizeof(prog), "%s", name);
+	if ((path = getenv("XAVYO_CONF")) == NULL)
+		path = SYSCONFDIR "/xavyo.conf";
+	if (load_file(path, "") != 0)
+		return -1;
+	if ((dir = xv_conf_get("secrets_dir", NULL)) == NULL)
+		dir = SYSCONFDIR "/secrets";
+	snprintf(sp, sizeof(sp), "%s/%s.conf", dir, prog);
+	snprintf(prefix, sizeof(prefix), "%s.", prog);
+	return load_file(sp, prefix);
 }
 
 const char *

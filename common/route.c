@@ -482,7 +482,34 @@ prefork(int nproc)
 }
 
 /*
+ * -P: prints a path of each route, a sample value for each {param}, one
+ * a line: what the web servers must route to this program
+ * (tests/routes.bats checks both httpd configs against it).
+ */
+static int
+print_paths(const struct xv_program *prog)
+{
+	const char	*p, *e;
+	size_t		 i;
+
+	for (i = 0; i < prog->nroutes; i++) {
+		for (p = prog->routes[i].pattern; *p != '\0'; p = e) {
+			if (*p == '{' && (e = strchr(p, '}')) != NULL) {
+				fputs("00000000-0000-4000-8000-00000000000a", stdout);
+				e++;
+				continue;
+			}
+			e = p + 1;
+			putchar(*p);
+		}
+		putchar('\n');
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/*
  * The program's main: "-n" checks configuration and database and exits;
+ * "-P" prints the paths it serves;
  * otherwise it serves FastCGI requests on stdin (as lighttpd and
  * mod_fcgid spawn it) or on the socket named by -s, with -c processes.
  */
@@ -494,8 +521,10 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 	int		 ch, check = 0, sock = 0, nproc = 1;
 	const char	*path = NULL;
 
-	while ((ch = getopt(argc, argv, "c:ns:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:nPs:")) != -1) {
 		switch (ch) {
+		case 'P':
+			return print_paths(prog);
 		case 'c':
 			if ((nproc = atoi(optarg)) < 1 || nproc > 256)
 				nproc = 1;
@@ -507,7 +536,7 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 			path = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n] [-s socket [-c procs]]\n",
+			fprintf(stderr, "usage: %s [-nP] [-s socket [-c procs]]\n",
 			    prog->name);
 			return 2;
 		}

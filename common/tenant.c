@@ -87,3 +87,31 @@ xv_tenant_enter(struct xv_req *req, int sys)
 		    "the token was issued before the tenant was suspended");
 	return XV_OK;
 }
+
+/*
+ * A new tenant's settings and WebAuthn policy (API.md section 3), the
+ * one place they are written: tenants.fcgi provisions with them and
+ * xavyoctl bootstrap gives them to the system tenant.
+ */
+json_t *
+xv_settings_default(void)
+{
+	return json_pack("{s:i, s:i, s:b, s:{s:i, s:b, s:b, s:b, s:b, s:i, s:i},"
+	    " s:{s:i, s:i, s:i}, s:[]}",
+	    "session_timeout_minutes", 30, "max_sessions_per_user", 10,
+	    "require_mfa", 0, "password_policy", "min_length", 8,
+	    "require_uppercase", 1, "require_lowercase", 1,
+	    "require_numbers", 1, "require_special_chars", 1,
+	    "password_history_count", 5, "max_age_days", 90,
+	    "lockout_policy", "max_attempts", 5, "lockout_duration_minutes", 15,
+	    "reset_after_minutes", 60, "allowed_domains");
+}
+
+json_t *
+xv_webauthn_default(void)
+{
+	return json_pack("{s:b, s:s, s:s, s:s}", "enabled", 0,
+	    "attestation_preference", "none", "user_verification", "preferred",
+	    "resident_key", "preferred");
+}
+

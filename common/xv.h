@@ -578,6 +578,10 @@ enum xv_err	xv_tenant_enter(struct xv_req *, int sys);
  */
 enum xv_err	xv_tenant_header(struct xv_req *, const struct xv_route *);
 
+/* A new tenant's settings and WebAuthn policy (caller decrefs). */
+json_t		*xv_settings_default(void);
+json_t		*xv_webauthn_default(void);
+
 /* ---- audit (audit.c) ---- */
 
 /* Writes an audit event in the current transaction; old/new borrowed. */

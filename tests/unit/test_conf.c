@@ -52,6 +52,7 @@ static int
 load(void)
 {
 	char	 path[] = "/tmp/xv-unit-conf.XXXXXX";
+	char	 sdir[] = "/tmp/xv-unit-secrets.XXXXXX", spath[64], other[64];
 	FILE	*f;
 	int	 fd, rc;
 	size_t	 i;
@@ -63,8 +64,26 @@ load(void)
 	for (i = 0; i < NELEM(env); i++)
 		setenv(env[i].name, env[i].value, 1);
 	setenv("XAVYO_CONF", path, 1);
+	/* The program's own secrets file, in secrets_dir. */
+	if (mkdtemp(sdir) == NULL)
+		return -1;
+	snprintf(spath, sizeof(spath), "%s/test.conf", sdir);
+	if ((f = fopen(spath, "w")) == NULL)
+		return -1;
+	fputs("# test's secrets\nsecret_one = s1\nonly_plain = from-secrets\n", f);
+	fclose(f);
+	snprintf(other, sizeof(other), "%s/other.conf", sdir);
+	if ((f = fopen(other, "w")) == NULL)
+		return -1;
+	fputs("secret_two = not-for-test\n", f);
+	fclose(f);
+	setenv("XAVYO_SECRETS_DIR", sdir, 1);
 	rc = xv_conf_load("test");
+	unsetenv("XAVYO_SECRETS_DIR");
 	unlink(path);
+	unlink(spath);
+	unlink(other);
+	rmdir(sdir);
 	return rc;
 }
 
@@ -75,7 +94,9 @@ test_conf(void)
 		const char	*key, *def, *want;
 	} gets[] = {
 		{ "plain", "def", "two" },
-		{ "only_plain", "def", "p" },
+		{ "only_plain", "def", "from-secrets" },	/* its secrets win */
+		{ "secret_one", "def", "s1" },
+		{ "secret_two", "def", "def" },		/* another program's */
 		{ "solo", "def", "def" },
 		{ "other.solo", "def", "x" },
 		{ "spaced", "def", "a value with spaces" },
