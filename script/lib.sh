@@ -88,11 +88,18 @@ xv_stack_dirs() {
 		mkdir -p "$real"
 		ln -sfn "$real" "$d"
 	fi
-	mkdir -p "$d"/pg "$d"/run "$d"/log "$d"/secrets
+	mkdir -p "$d"/pg "$d"/run "$d"/log "$d"/secrets "$d"/www
 	chmod 700 "$d"/pg "$d"/run "$d"/secrets
 	chmod 755 "$d"
 	if xv_root; then
 		chown "$XV_SVC:$XV_SVC" "$d"/pg "$d"/run "$d"/log
+	fi
+	# The web servers' document root: empty, and not writable by the
+	# service user (as root, it stays root's).
+	chmod 555 "$d"/www
+	if [ -n "$(ls -A "$d"/www)" ]; then
+		xv_say "$d/www must be empty: it is the web server's document root"
+		return 1
 	fi
 }
 
@@ -202,7 +209,7 @@ xv_lighttpd_start() {
 	xv_lighttpd_stop "$d"
 	XAVYO_BIN=$XV_SRC/cgi-bin XAVYO_CONF=$d/xavyo.conf XAVYO_RUN=$d/run \
 	    XAVYO_LOG=$d/log XAVYO_LIGHTTPD_LOCAL=$d/lighttpd-local.conf \
-	    XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
+	    XAVYO_DOCROOT=$d/www XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
 	    lighttpd -f "$XV_SRC/httpd-conf/lighttpd.conf" || return 1
 	xv_wait_http "http://127.0.0.1:$http/healthz"
 }
@@ -276,7 +283,7 @@ xv_apache_start() {
 	done
 	xv_root && def=(-D XAVYO_AS_ROOT)
 	XAVYO_RUN=$d/run XAVYO_LOG=$d/log XAVYO_APACHE_PORT=$port \
-	    XAVYO_USER=$XV_SVC \
+	    XAVYO_DOCROOT=$d/www XAVYO_USER=$XV_SVC \
 	    XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
 	    apache2 -f "$XV_SRC/httpd-conf/apache.conf" "${def[@]}" -k start ||
 	    return 1
