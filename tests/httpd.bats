@@ -172,3 +172,24 @@ pid_file() { echo "$XV_STACK/run/$XV_SERVER.pid"; }
 		problem_is 411 length_required
 	fi
 }
+
+@test "a chunked request body is read whole behind lighttpd, and a 411 (never an empty body) behind Apache" {
+	id=$(provision "$(uniq_slug chunked)")
+	api PUT "/admin/tenants/$id/settings" -H "Authorization: Bearer $(token)" \
+	    -H "X-Tenant-ID: $id" -H 'Content-Type: application/json' \
+	    -H 'Transfer-Encoding: chunked' -d '{"session_timeout_minutes":45}'
+	if [ "$XV_SERVER" = apache ]; then
+		problem_is 411 length_required
+	else
+		status_is 200
+		jq_is .session_timeout_minutes 45
+	fi
+	api POST /oauth/token -H 'Transfer-Encoding: chunked' \
+	    -u nobody:wrong -d grant_type=client_credentials
+	if [ "$XV_SERVER" = apache ]; then
+		oauth_doc_is 411 invalid_request
+	else
+		status_is 401
+		jq_is .error invalid_client
+	fi
+}
