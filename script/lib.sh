@@ -1,10 +1,13 @@
 # lib.sh: what script/up, script/down and script/test share: installing
 # the Debian packages, building, and starting or stopping one stack (a
-# private PostgreSQL cluster, the migrations, the bootstrap, lighttpd
-# with the project's own httpd-conf) in a directory of its own.
+# private PostgreSQL cluster, the migrations, the bootstrap, and a web
+# server with the project's own httpd-conf) in a directory of its own.
+# The web server is Apache httpd (mod_proxy_fcgi), in front of the
+# programs running as socket servers under their own supervisor
+# (-s SOCKET -c PROCS), or lighttpd, which spawns the programs itself.
 #
-# As root, the cluster, lighttpd and the FastCGI programs run as the
-# unprivileged system account "xavyo" (initdb refuses root); as an
+# As root, the cluster, the web server and the FastCGI programs run as
+# the unprivileged system account "xavyo" (initdb refuses root); as an
 # ordinary user they run as that user.
 
 XV_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -88,11 +91,18 @@ xv_stack_dirs() {
 		mkdir -p "$real"
 		ln -sfn "$real" "$d"
 	fi
-	mkdir -p "$d"/pg "$d"/run "$d"/log "$d"/secrets
+	mkdir -p "$d"/pg "$d"/run "$d"/log "$d"/secrets "$d"/www
 	chmod 700 "$d"/pg "$d"/run "$d"/secrets
 	chmod 755 "$d"
 	if xv_root; then
 		chown "$XV_SVC:$XV_SVC" "$d"/pg "$d"/run "$d"/log
+	fi
+	# The web servers' document root: empty, and not writable by the
+	# service user (as root, it stays root's).
+	chmod 555 "$d"/www
+	if [ -n "$(ls -A "$d"/www)" ]; then
+		xv_say "$d/www must be empty: it is the web server's document root"
+		return 1
 	fi
 }
 
@@ -187,7 +197,8 @@ xv_db_setup() {
 	XAVYO_CONF=$d/xavyo.conf "$XV_CTL" bootstrap >> "$d/log/migrate.log"
 }
 
-# xv_lighttpd_start DIR HTTPPORT PROCS
+# xv_lighttpd_start DIR HTTPPORT PROCS: lighttpd with the project's
+# httpd-conf, which spawns PROCS processes of each program itself.
 xv_lighttpd_start() {
 	local d=$1 http=$2 procs=${3:-2}
 	{
@@ -201,8 +212,8 @@ xv_lighttpd_start() {
 	xv_lighttpd_stop "$d"
 	XAVYO_BIN=$XV_SRC/cgi-bin XAVYO_CONF=$d/xavyo.conf XAVYO_RUN=$d/run \
 	    XAVYO_LOG=$d/log XAVYO_LIGHTTPD_LOCAL=$d/lighttpd-local.conf \
-	    XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
-	    lighttpd -f "$XV_SRC/httpd-conf/lighttpd.conf"
+	    XAVYO_DOCROOT=$d/www XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
+	    lighttpd -f "$XV_SRC/httpd-conf/lighttpd.conf" || return 1
 	xv_wait_http "http://127.0.0.1:$http/healthz"
 }
 
@@ -216,14 +227,22 @@ xv_wait_http() {
 	return 1
 }
 
-xv_lighttpd_stop() {
-	local d=$1 pid
-	[ -f "$d/run/lighttpd.pid" ] || return 0
-	pid=$(cat "$d/run/lighttpd.pid" 2>/dev/null || true)
-	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+# xv_pid_stop PIDFILE WHAT: stops the process that PIDFILE names, if it
+# still is one whose command line holds WHAT (a pid may be reused), and
+# waits up to 5 seconds for it to end.
+xv_pid_stop() {
+	local f=$1 what=$2 pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f" 2>/dev/null || true)
+	if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" |
+	    grep -qF -- "$what" && kill "$pid" 2>/dev/null; then
 		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	fi
-	rm -f "$d/run/lighttpd.pid"
+	rm -f "$f"
+}
+
+xv_lighttpd_stop() {
+	xv_pid_stop "$1/run/lighttpd.pid" lighttpd
 }
 
 xv_pg_stop() {
@@ -232,50 +251,88 @@ xv_pg_stop() {
 	xv_as_svc "$PGBIN/pg_ctl" -D "$d/pg" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# xv_stack_up DIR PGPORT HTTPPORT FAST PROCS: the whole stack.
-xv_stack_up() {
-	local d=$1 pgport=$2 http=$3 fast=${4:-0} procs=${5:-2}
-	XV_PGPORT=$pgport
-	xv_svc_user
-	xv_stack_dirs "$d"
-	xv_stack_secrets "$d"
-	xv_pg_start "$d" "$pgport" "$fast"
-	xv_stack_conf "$d" "$pgport" "$http"
-	xv_db_setup "$d"
-	xv_lighttpd_start "$d" "$http" "$procs"
+# xv_fcgi_start DIR PROGRAM PROCS: the program as a socket server on
+# DIR/run/PROGRAM.sock, a supervisor that keeps PROCS processes serving
+# and respawns any that dies (see tenants.fcgi(8), -s and -c); its pid
+# in DIR/run/PROGRAM-fcgi.pid, its standard error (the programs' JSON
+# log) in DIR/log/PROGRAM-fcgi.log.
+xv_fcgi_start() {
+	local d=$1 p=$2 procs=$3
+	rm -f "$d/run/$p.sock"
+	# The shell writes its own pid, then becomes the supervisor.
+	xv_as_svc sh -c 'echo $$ > "$0" && exec "$@"' "$d/run/$p-fcgi.pid" \
+	    env XAVYO_CONF="$d/xavyo.conf" "$XV_SRC/cgi-bin/$p.fcgi" \
+	    -s "$d/run/$p.sock" -c "$procs" \
+	    </dev/null >/dev/null 2>>"$d/log/$p-fcgi.log" &
 }
 
-# xv_apache_start DIR PORT PROCS: the programs as socket servers, and
-# Apache httpd (mod_proxy_fcgi) with the project's httpd-conf in front.
+# The supervisor stops its processes on SIGTERM before it exits.
+xv_fcgi_stop() {
+	xv_pid_stop "$1/run/$2-fcgi.pid" "-s $1/run/$2.sock"
+	rm -f "$1/run/$2.sock"
+}
+
+# xv_apache_start DIR PORT PROCS: the programs under their supervisors,
+# and Apache httpd (mod_proxy_fcgi) with the project's httpd-conf in
+# front of them.
 xv_apache_start() {
 	local d=$1 port=$2 procs=${3:-2} p def=()
+	xv_apache_stop "$d"
 	for p in $XV_PROGRAMS; do
-		rm -f "$d/run/$p.sock"
-		xv_as_svc env XAVYO_CONF="$d/xavyo.conf" \
-		    "$XV_SRC/cgi-bin/$p.fcgi" -s "$d/run/$p.sock" -c "$procs" \
-		    >/dev/null 2>>"$d/log/$p-fcgi.log" &
-		echo $! > "$d/run/$p-fcgi.pid"
+		xv_fcgi_start "$d" "$p" "$procs"
 	done
 	for p in $XV_PROGRAMS; do
 		for _ in $(seq 1 50); do [ -S "$d/run/$p.sock" ] && break; sleep 0.1; done
 	done
 	xv_root && def=(-D XAVYO_AS_ROOT)
 	XAVYO_RUN=$d/run XAVYO_LOG=$d/log XAVYO_APACHE_PORT=$port \
-	    XAVYO_USER=$XV_SVC XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
-	    apache2 -f "$XV_SRC/httpd-conf/apache.conf" "${def[@]}" -k start
+	    XAVYO_DOCROOT=$d/www XAVYO_USER=$XV_SVC \
+	    XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
+	    apache2 -f "$XV_SRC/httpd-conf/apache.conf" "${def[@]}" -k start ||
+	    return 1
 	xv_wait_http "http://127.0.0.1:$port/healthz"
 }
 
 xv_apache_stop() {
-	local d=$1 p pid
-	if [ -f "$d/run/apache.pid" ]; then
-		pid=$(cat "$d/run/apache.pid")
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	fi
+	local d=$1 p
+	xv_pid_stop "$d/run/apache.pid" apache2
 	for p in $XV_PROGRAMS; do
-		# The supervisor and its workers, by their unique socket path.
-		pkill -TERM -f -- "-s $d/run/$p.sock" 2>/dev/null || true
-		rm -f "$d/run/$p-fcgi.pid" "$d/run/$p.sock"
+		xv_fcgi_stop "$d" "$p"
 	done
+}
+
+# xv_server_start DIR HTTPPORT PROCS SERVER: SERVER (apache or lighttpd)
+# and the programs behind it; the other server, if it runs, is stopped.
+xv_server_start() {
+	local d=$1 http=$2 procs=$3 server=$4
+	case "$server" in
+	apache)
+		xv_lighttpd_stop "$d"
+		xv_apache_start "$d" "$http" "$procs" ;;
+	lighttpd)
+		xv_apache_stop "$d"
+		xv_lighttpd_start "$d" "$http" "$procs" ;;
+	*)
+		xv_say "unknown web server '$server': apache or lighttpd"
+		return 1 ;;
+	esac
+}
+
+# Stops whichever web server runs, and the programs.
+xv_server_stop() {
+	xv_apache_stop "$1"
+	xv_lighttpd_stop "$1"
+}
+
+# xv_stack_up DIR PGPORT HTTPPORT FAST PROCS SERVER: the whole stack.
+xv_stack_up() {
+	local d=$1 pgport=$2 http=$3 fast=${4:-0} procs=${5:-2} server=$6
+	XV_PGPORT=$pgport
+	xv_svc_user
+	xv_stack_dirs "$d" || return 1
+	xv_stack_secrets "$d"
+	xv_pg_start "$d" "$pgport" "$fast"
+	xv_stack_conf "$d" "$pgport" "$http"
+	xv_db_setup "$d"
+	xv_server_start "$d" "$http" "$procs" "$server"
 }

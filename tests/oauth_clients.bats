@@ -379,7 +379,7 @@ redirect() {
 	status_is 200
 	sleep 0.2
 	grep -rqF "\"request_id\":\"$rid\"" "$XV_STACK"/log/ ||
-	    { echo "no log line for $rid in $XV_STACK/log (lighttpd sends the programs' stderr to /dev/null unless server.breakagelog is set)"; return 1; }
+	    { echo "no log line for $rid in $XV_STACK/log (lighttpd sends the programs' stderr to /dev/null unless server.breakagelog is set; under Apache it goes to log/oauth-fcgi.log)"; return 1; }
 }
 
 # ---- who may manage clients ----

@@ -167,7 +167,7 @@ guide_introspect() {
 	status_is 204
 }
 
-@test "the guide's regenerate-secret example, as written, answers a new secret" {
+@test "the guide's regenerate-secret example, as written, replaces the secret at once" {
 	if [ "$XV_SERVER" = lighttpd ]; then skip "$LIGHTTPD_411"; fi
 	guide_confidential
 	id=$CLIENT_REC
@@ -177,7 +177,13 @@ guide_introspect() {
 	  -H "X-Tenant-ID: $TENANT_ID"
 	status_is 200
 	jq_is .id "$id"
-	[ "$(jq -r .client_secret <<<"$body")" != "$old" ]
+	new=$(jq -r .client_secret <<<"$body")
+	[[ "$new" =~ ^[A-Za-z0-9_-]{43,}$ ]]
+	[ "$new" != "$old" ]
+	api POST /oauth/token -u "$CLIENT_ID:$old" -d grant_type=client_credentials
+	oauth_error_is 401 invalid_client
+	CLIENT_SECRET=$new
+	guide_token
 }
 
 @test "the guide's regenerate-secret example with Content-Length: 0 replaces the secret at once" {

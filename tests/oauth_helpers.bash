@@ -7,8 +7,6 @@ PYTHON=/usr/bin/python3
 HEX64='^[0-9a-f]{64}$'
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 
-LIGHTTPD_411="lighttpd 1.4.69 answers 411 to a POST with neither body nor Content-Length (curl -X POST without -d); tests/apache/oauth.bats runs this example as written against Apache"
-
 # new_tenant WORD: provisions a tenant; sets TENANT_ID and ADMIN_JWT (its
 # admin's token).
 new_tenant() {
@@ -214,14 +212,11 @@ PY
 	status_code=$(printf '%s' "$headers" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
 }
 
-# oauth_procs: the pids of the stack's oauth.fcgi processes under
-# lighttpd, in OAUTH_PROCS; proc_reads: their read(2) counts, one a line,
-# which tell whether each process served a request in between.
+# oauth_procs: the pids of the stack's oauth.fcgi processes, in
+# OAUTH_PROCS; proc_reads: their read(2) counts, one a line, which tell
+# whether each process served a request in between.
 oauth_procs() {
-	local lpid
-	lpid=$(cat "$XV_STACK/run/lighttpd.pid")
-	mapfile -t OAUTH_PROCS < <(ps -o pid= -o args= --ppid "$lpid" |
-	    awk '/oauth\.fcgi/ {print $1}')
+	mapfile -t OAUTH_PROCS < <(program_pids oauth)
 	[ "${#OAUTH_PROCS[@]}" -ge 2 ] ||
 	    { echo "want 2 or more oauth.fcgi processes: ${OAUTH_PROCS[*]}"; return 1; }
 }

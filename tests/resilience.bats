@@ -2,7 +2,7 @@
 # resilience.bats: the programs outlive their database.  PostgreSQL is
 # restarted (or stopped) under the running stack; requests answer 503
 # problem details meanwhile and recover within a few seconds, without
-# restarting lighttpd or the FastCGI programs (db.c resets the
+# restarting the web server or the FastCGI programs (db.c resets the
 # connection and prepares its statements again).
 load helpers
 
@@ -39,11 +39,20 @@ teardown() {
 	wait
 }
 
-# lighttpd's pid and its children's (the FastCGI programs it spawned).
+# The web server's pid and the programs' (lighttpd's children; under
+# Apache, each program's supervisor and its children).  Apache's own
+# children are left out: its MPM may start and stop them under load.
 server_pids() {
-	local pid
-	pid=$(cat "$XV_STACK/run/lighttpd.pid")
-	echo "$pid $(pgrep -P "$pid" | sort -n | tr '\n' ' ')"
+	local pid p
+	case "$XV_SERVER" in
+	lighttpd)
+		pid=$(cat "$XV_STACK/run/lighttpd.pid")
+		echo "$pid $(pgrep -P "$pid" | sort -n | tr '\n' ' ')" ;;
+	apache)
+		echo "$(cat "$XV_STACK/run/apache.pid") $(for p in tenants oauth apikeys; do
+			cat "$XV_STACK/run/$p-fcgi.pid"; program_pids "$p"
+		done | sort -n | tr '\n' ' ')" ;;
+	esac
 }
 
 # A super admin token signed by a key no process has cached yet: each
