@@ -1195,5 +1195,7 @@ main(int argc, char *argv[])
 		stmts, ST__MAX
 	};
 
+	/* Made before the first request, not during an unknown user's login. */
+	xv_pw_dummy();
 	return xv_main(&prog, argc, argv);
 }

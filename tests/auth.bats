@@ -63,6 +63,10 @@ o=h[19]&15
 print("%06d"%((struct.unpack(">I",h[o:o+4])[0]&0x7fffffff)%1000000))' "$1" "${2:-0}"
 }
 
+# The step after the one whose code (now + 1 step) was used is the next
+# step's successor: wait until "now + 1" names a fresh step.
+sleep_to_next_step() { sleep $(( 30 - $(date +%s) % 30 + 1 )); }
+
 @test "login answers an RFC 9068 token pair of the xavyo-login client" {
 	local e id c
 	e=$(addr)
@@ -459,6 +463,99 @@ print("%06d"%((struct.unpack(">I",h[o:o+4])[0]&0x7fffffff)%1000000))' "$1" "${2:
 	status_is 200
 	api GET /auth/me -H "Authorization: Bearer $tok"
 	status_is 401
+}
+
+@test "rate limit: of 8 concurrent attempts across processes, exactly 3 are 429" {
+	local e n
+	e=$(addr)
+	mkuser "$B" "$e" >/dev/null
+	n=$(seq 1 8 | xargs -P 8 -I{} curl -sS -o /dev/null -w '%{http_code}\n' \
+	    -X POST "$XV_URL/auth/login" -H "Content-Type: application/json" \
+	    -H "X-Tenant-ID: $B" -d "{\"email\":\"$e\",\"password\":\"Wrong-Pass1\"}" |
+	    grep -c 429)
+	[ "$n" = 3 ] || { echo "$n answers were 429"; return 1; }
+}
+
+@test "a suspended tenant's login is 403 tenant_suspended, and its tokens die" {
+	local T e tok
+	T=$(provision "$(uniq_slug as)" "Auth suspended")
+	e=$(addr)
+	mkuser "$T" "$e" '["admin"]' >/dev/null
+	login "$T" "$e" "$PW"
+	tok=$(printf '%s' "$body" | jq -r .access_token)
+	api POST "/system/tenants/$T/suspend" -H "Authorization: Bearer $(token)" -H "Content-Length: 0"
+	status_is 200
+	login "$T" "$e" "$PW"
+	problem_is 403 tenant_suspended
+	api GET /admin/users -H "Authorization: Bearer $tok" -H "X-Tenant-ID: $T"
+	status_is 403
+}
+
+@test "an mfa_token dies after 5 wrong codes; a used code is refused" {
+	local T e m secret c tok
+	T=$(provision "$(uniq_slug af)" "Auth MFA tries")
+	settings "$T" '{"require_mfa":true}'
+	e=$(addr)
+	mkuser "$T" "$e" >/dev/null
+	login "$T" "$e" "$PW"
+	m=$(printf '%s' "$body" | jq -r .mfa_token)
+	api POST /auth/mfa/setup -H "Content-Type: application/json" -d "{\"mfa_token\":\"$m\"}"
+	secret=$(printf '%s' "$body" | jq -r .secret)
+	c=$(totp "$secret")
+	for i in 1 2 3 4 5; do
+		api POST /auth/mfa/verify -H "Content-Type: application/json" \
+		    -d "{\"mfa_token\":\"$m\",\"code\":\"$(printf '%06d' $(( (10#$c + i) % 1000000 )))\"}"
+		problem_is 401 invalid_code code
+	done
+	api POST /auth/mfa/verify -H "Content-Type: application/json" \
+	    -d "{\"mfa_token\":\"$m\",\"code\":\"$c\"}"
+	problem_is 401 invalid_token
+	login "$T" "$e" "$PW"
+	m=$(printf '%s' "$body" | jq -r .mfa_token)
+	api POST /auth/mfa/setup -H "Content-Type: application/json" -d "{\"mfa_token\":\"$m\"}"
+	secret=$(printf '%s' "$body" | jq -r .secret)
+	c=$(totp "$secret")
+	api POST /auth/mfa/verify -H "Content-Type: application/json" \
+	    -d "{\"mfa_token\":\"$m\",\"code\":\"$c\"}"
+	status_is 200
+	login "$T" "$e" "$PW"
+	jq_is .mfa_enrolled true
+	m=$(printf '%s' "$body" | jq -r .mfa_token)
+	api POST /auth/mfa/verify -H "Content-Type: application/json" \
+	    -d "{\"mfa_token\":\"$m\",\"code\":\"$c\"}"
+	problem_is 401 invalid_code code
+}
+
+@test "a user enrolls TOTP with a bearer token, then logs in with a code, then turns it off" {
+	local e tok secret m
+	e=$(addr)
+	mkuser "$A" "$e" >/dev/null
+	login "$A" "$e" "$PW"
+	tok=$(printf '%s' "$body" | jq -r .access_token)
+	api POST /auth/mfa/setup -H "Authorization: Bearer $tok" -H "Content-Length: 0"
+	status_is 200
+	secret=$(printf '%s' "$body" | jq -r .secret)
+	api POST /auth/mfa/verify -H "Authorization: Bearer $tok" -H "Content-Type: application/json" \
+	    -d "{\"code\":\"$(totp "$secret")\"}"
+	status_is 200
+	jq_is .mfa_enabled true
+	login "$A" "$e" "$PW"
+	jq_is .mfa_required true
+	m=$(printf '%s' "$body" | jq -r .mfa_token)
+	api POST /auth/mfa/verify -H "Content-Type: application/json" \
+	    -d "{\"mfa_token\":\"$m\",\"code\":\"$(totp "$secret" 1)\"}"
+	status_is 200
+	tok=$(printf '%s' "$body" | jq -r .access_token)
+	[ "$(claims "$tok" | jq -c .amr)" = '["pwd","otp"]' ]
+	api DELETE /auth/mfa -H "Authorization: Bearer $tok" -H "Content-Type: application/json" \
+	    -d '{"code":"000000"}'
+	status_is 401
+	sleep_to_next_step
+	api DELETE /auth/mfa -H "Authorization: Bearer $tok" -H "Content-Type: application/json" \
+	    -d "{\"code\":\"$(totp "$secret" 1)\"}"
+	status_is 204
+	login "$A" "$e" "$PW"
+	[ "$(printf '%s' "$body" | jq -r .access_token | cut -c1-2)" = ey ]
 }
 
 @test "the bootstrap super admin logs in to the system tenant and acts as super admin" {
