@@ -795,20 +795,30 @@ mfa_user(struct xv_req *req, json_t *s, const char *tok, char hash[65],
 		return xv_fail(req, rc, NULL, "cannot read the mfa_token");
 	if (PQntuples(r) != 1)
 		return bad_token(req, "invalid or expired mfa_token");
-	{
-		const char	*q[3] = { req->tenant, xv_val(r, 0, "user_id"),
-				    num(req, 0) };
-		PGresult	*ur;
-
-		if ((ur = xv_req_run(req, ST_USER_SECRET, 3, q, &rc)) == NULL)
-			return xv_fail(req, rc, NULL, "cannot read the user");
-		if (PQntuples(ur) != 1 || xv_row_decode(ur, 0, secret_cols,
-		    XV_NELEM(secret_cols), u) != 0 ||
-		    strcmp(u->status, "active") != 0)
-			return bad_token(req, "invalid or expired mfa_token");
-	}
-	(void)s;
+	if ((rc = read_user(req, s, ST_USER_SECRET, xv_val(r, 0, "user_id"),
+	    u)) != XV_OK && rc != XV_E_NOT_FOUND)
+		return rc;
+	if (rc != XV_OK || strcmp(u->status, "active") != 0)
+		return bad_token(req, "invalid or expired mfa_token");
 	return XV_OK;
+}
+
+/* RFC 3986 percent-encoding of all but the unreserved (caller frees). */
+static char *
+uri_escape(const char *s)
+{
+	char	*out = malloc(strlen(s) * 3 + 1), *o = out;
+
+	for (; out != NULL && *s != '\0'; s++) {
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-._~", *s) != NULL)
+			*o++ = *s;
+		else
+			o += sprintf(o, "%%%02X", (unsigned char)*s);
+	}
+	if (out != NULL)
+		*o = '\0';
+	return out;
 }
 
 /* Bearer (user) or {"mfa_token"} of a user not yet enrolled. */
@@ -816,7 +826,7 @@ static enum xv_err
 mfa_setup(struct xv_req *req)
 {
 	unsigned char	 key[20], mk[32];
-	char		*b32 = NULL, *sealed = NULL, *uri = NULL, hash[65];
+	char		*b32 = NULL, *sealed = NULL, *uri = NULL, *label, hash[65];
 	const char	*p[3] = { NULL, req->tenant, NULL };
 	struct user	 u;
 	json_t		*s = settings(req);
@@ -824,12 +834,15 @@ mfa_setup(struct xv_req *req)
 	enum xv_err	 rc;
 
 	memset(&u, 0, sizeof(u));
+	if (req->authed && (rc = read_user(req, s, ST_USER_SECRET,
+	    req->who.sub, &u)) != XV_OK)
+		return rc == XV_E_NOT_FOUND ? bad_token(req, "no such user") : rc;
 	if (!req->authed && (rc = mfa_user(req, s, json_string_value(
 	    json_object_get(req->json, "mfa_token")), hash, &u)) != XV_OK)
 		return rc;
 	if (!req->authed && u.mfa)
 		return bad_token(req, "already enrolled: verify a code instead");
-	p[0] = req->authed ? req->who.sub : u.id;
+	p[0] = u.id;
 	if (xv_random(key, sizeof(key)) != 0 || xv_master_key(mk) != 0 ||
 	    (sealed = xv_seal(mk, key, sizeof(key))) == NULL ||
 	    (b32 = xv_base32_encode(key, sizeof(key))) == NULL) {
@@ -846,9 +859,9 @@ mfa_setup(struct xv_req *req)
 		    "turn it off first");
 		goto out;
 	}
-	if (asprintf(&uri, "otpauth://totp/xavyo:%s?secret=%s&issuer=xavyo"
-	    "&algorithm=SHA1&digits=6&period=30", req->authed ?
-	    req->who.sub : u.email, b32) < 0)
+	if ((label = xv_keep_str(req, uri_escape(u.email))) == NULL ||
+	    asprintf(&uri, "otpauth://totp/xavyo:%s?secret=%s&issuer=xavyo"
+	    "&algorithm=SHA1&digits=6&period=30", label, b32) < 0)
 		uri = NULL;
 	rc = xv_resp_json(req, 200, json_pack("{s:s, s:s?}", "secret", b32,
 	    "otpauth_uri", uri));

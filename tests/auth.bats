@@ -239,6 +239,22 @@ sleep_to_next_step() { sleep $(( 30 - $(date +%s) % 30 + 1 )); }
 	settings "$B" '{"max_sessions_per_user":10}'
 }
 
+@test "session cap at the default of 10: the 10th session ends none, the 11th login ends the 1st" {
+	local e id first
+	e=$(addr)
+	id=$(mkuser "$A" "$e")
+	# nine older sessions, the first the oldest (logins would meet the rate limit)
+	super_psql -c "INSERT INTO sessions (tenant_id, user_id, created_at) SELECT '$A', '$id', now() - make_interval(mins => 20 - g) FROM generate_series(1, 9) g"
+	first=$(super_psql -c "SELECT id FROM sessions WHERE user_id = '$id' ORDER BY created_at LIMIT 1")
+	login "$A" "$e" "$PW"
+	status_is 200
+	[ "$(super_psql -c "SELECT count(*) FROM sessions WHERE user_id = '$id' AND ended_at IS NULL")" = 10 ]
+	login "$A" "$e" "$PW"
+	status_is 200
+	[ "$(super_psql -c "SELECT count(*) FROM sessions WHERE user_id = '$id' AND ended_at IS NULL")" = 10 ]
+	[ "$(super_psql -c "SELECT end_reason FROM sessions WHERE id = '$first'")" = evicted ]
+}
+
 @test "refresh rotates; a rotated refresh token presented again ends the session" {
 	local e r1 r2 t2
 	e=$(addr)
@@ -535,6 +551,7 @@ sleep_to_next_step() { sleep $(( 30 - $(date +%s) % 30 + 1 )); }
 	api POST /auth/mfa/setup -H "Authorization: Bearer $tok" -H "Content-Length: 0"
 	status_is 200
 	secret=$(printf '%s' "$body" | jq -r .secret)
+	[[ "$(printf '%s' "$body" | jq -r .otpauth_uri)" == "otpauth://totp/xavyo:${e/@/%40}?secret=$secret&"* ]]
 	api POST /auth/mfa/verify -H "Authorization: Bearer $tok" -H "Content-Type: application/json" \
 	    -d "{\"code\":\"$(totp "$secret")\"}"
 	status_is 200

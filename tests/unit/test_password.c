@@ -99,9 +99,49 @@ test_argon2(void)
 	json_decref(pol);
 }
 
+static void
+test_refresh(void)
+{
+	const char	*ten = "0A000000-0000-4000-8000-00000000000A";
+	char		*t = xv_refresh_new("0a000000-0000-4000-8000-00000000000a");
+	char		*u = xv_refresh_new("0a000000-0000-4000-8000-00000000000a");
+	char		 tid[XV_UUID_LEN + 1], h1[65], h2[65], bad[128];
+
+	t_begin("refresh", "a token names its tenant and hashes to 64 hex digits");
+	EXPECT(t != NULL && strlen(t) == 36 + 1 + 43, "token %s", t_show(t));
+	EXPECT(xv_refresh_hash(t, tid, h1) == 0, "hash failed");
+	EXPECT(strcmp(tid, "0a000000-0000-4000-8000-00000000000a") == 0,
+	    "tenant %s", tid);
+	EXPECT(strspn(h1, "0123456789abcdef") == 64, "digest %s", h1);
+	t_begin("refresh", "two tokens differ, and so do their digests");
+	EXPECT(u != NULL && strcmp(t, u) != 0, "same token twice");
+	EXPECT(xv_refresh_hash(u, tid, h2) == 0 && strcmp(h1, h2) != 0,
+	    "same digest");
+	t_begin("refresh", "malformed tokens are refused");
+	EXPECT(xv_refresh_hash(NULL, tid, h2) == -1, "NULL");
+	EXPECT(xv_refresh_hash("abc", tid, h2) == -1, "short");
+	snprintf(bad, sizeof(bad), "%s", t);
+	bad[36] = ':';
+	EXPECT(xv_refresh_hash(bad, tid, h2) == -1, "no dot");
+	snprintf(bad, sizeof(bad), "%s", t);
+	bad[40] = '+';
+	EXPECT(xv_refresh_hash(bad, tid, h2) == -1, "not base64url");
+	snprintf(bad, sizeof(bad), "%.36s%s", "not-a-uuid-not-a-uuid-not-a-uuid-xxx",
+	    t + 36);
+	EXPECT(xv_refresh_hash(bad, tid, h2) == -1, "tenant not a UUID");
+	t_begin("refresh", "an upper-case tenant is read in canonical form");
+	snprintf(bad, sizeof(bad), "%s%s", ten, t + 36);
+	EXPECT(xv_refresh_hash(bad, tid, h2) == 0 &&
+	    strcmp(tid, "0a000000-0000-4000-8000-00000000000a") == 0,
+	    "tenant %s", tid);
+	xv_free_secret(t);
+	xv_free_secret(u);
+}
+
 void
 test_password(void)
 {
+	test_refresh();
 	test_totp_vectors();
 	test_base32();
 	test_argon2();
