@@ -43,8 +43,15 @@ settings() {
 # A fresh address for each test: the rate limit counts by email.
 addr() { echo "u$(date +%s%N | tail -c 7)$RANDOM@example.com"; }
 
-claims() { printf '%s' "$1" | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null; }
-jwt_header() { printf '%s' "$1" | cut -d. -f1 | tr '_-' '/+' | base64 -d 2>/dev/null; }
+# b64url TEXT: base64url decoded, padding restored (base64 -d fails without).
+b64url() {
+	local s
+	s=$(printf '%s' "$1" | tr '_-' '/+')
+	while [ $(( ${#s} % 4 )) -ne 0 ]; do s="$s="; done
+	printf '%s' "$s" | base64 -d
+}
+claims() { b64url "$(printf '%s' "$1" | cut -d. -f2)"; }
+jwt_header() { b64url "$(printf '%s' "$1" | cut -d. -f1)"; }
 
 super_psql() {
 	local pw
