@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,14 +156,57 @@ insert_doc(const char *sql, json_t *doc)
 	return 0;
 }
 
+/*
+ * The first super admin's password: the first line of pwfile, or 192
+ * random bits (and one character of each class the default policy asks
+ * for), printed once.  Returns its Argon2id hash (caller frees) or NULL.
+ */
+static char *
+bootstrap_password(const char *pwfile, int *generated)
+{
+	unsigned char	 rnd[24];
+	char		*pw = NULL, *b, *h;
+
+	*generated = pwfile == NULL;
+	if (pwfile != NULL) {
+		if ((pw = slurp(pwfile)) == NULL) {
+			fprintf(stderr, "xavyoctl: cannot read %s\n", pwfile);
+			return NULL;
+		}
+		pw[strcspn(pw, "\r\n")] = '\0';
+		if (strlen(pw) < 8) {
+			fprintf(stderr, "xavyoctl: the password in %s is "
+			    "shorter than 8 characters\n", pwfile);
+			xv_free_secret(pw);
+			return NULL;
+		}
+	} else {
+		if (xv_random(rnd, sizeof(rnd)) != 0 ||
+		    (b = xv_b64url_encode(rnd, sizeof(rnd))) == NULL)
+			return NULL;
+		explicit_bzero(rnd, sizeof(rnd));
+		if (asprintf(&pw, "%s.Aa1", b) < 0)
+			pw = NULL;
+		xv_free_secret(b);
+		if (pw == NULL)
+			return NULL;
+	}
+	h = xv_pw_hash(pw);
+	if (h != NULL && *generated)
+		printf("super admin password (shown once): %s\n", pw);
+	xv_free_secret(pw);
+	return h;
+}
+
 /* System tenant documents, first super admin, first signing key. */
 static int
-cmd_bootstrap(const char *email)
+cmd_bootstrap(const char *email, const char *pwfile)
 {
-	const char	*p[1] = { email };
+	const char	*p[2] = { email, NULL };
 	PGresult	*r;
-	char		*kid;
+	char		*kid, *hash = NULL;
 	enum xv_err	 e;
+	int		 generated;
 
 	if (exec_ok("BEGIN") != 0 || exec_ok(scope_system) != 0)
 		return 1;
@@ -178,9 +222,15 @@ cmd_bootstrap(const char *email)
 		goto fail;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
-		if ((r = q("INSERT INTO users (tenant_id, email, roles) VALUES ('"
-		    XV_SYSTEM_TENANT "', $1, '{super_admin}') RETURNING id",
-		    1, p)) == NULL)
+		if ((hash = bootstrap_password(pwfile, &generated)) == NULL)
+			goto fail;
+		p[1] = hash;
+		if ((r = q("WITH u AS (INSERT INTO users (tenant_id, email, "
+		    "roles, password_hash) VALUES ('" XV_SYSTEM_TENANT "', $1, "
+		    "'{super_admin}', $2) RETURNING id, tenant_id, password_hash) "
+		    "INSERT INTO password_history (tenant_id, user_id, "
+		    "password_hash) SELECT tenant_id, id, password_hash FROM u "
+		    "RETURNING user_id", 2, p)) == NULL)
 			goto fail;
 		printf("created super admin %s (%s)\n", email,
 		    PQgetvalue(r, 0, 0));
@@ -200,11 +250,13 @@ cmd_bootstrap(const char *email)
 		free(kid);
 	}
 	PQclear(r);
+	free(hash);
 	if (exec_ok("COMMIT") != 0)
 		return 1;
 	printf("bootstrap complete\n");
 	return 0;
 fail:
+	free(hash);
 	exec_ok("ROLLBACK");
 	return 1;
 }
@@ -330,7 +382,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: xavyoctl migrate [-d dir]\n"
-	    "       xavyoctl bootstrap [-e email]\n"
+	    "       xavyoctl bootstrap [-e email] [--password-file file]\n"
 	    "       xavyoctl token [-t tenant] [-r roles] [-s sub] [-l seconds]\n"
 	    "       xavyoctl keys rotate [-i] | list\n");
 	exit(2);
@@ -340,7 +392,11 @@ int
 main(int argc, char *argv[])
 {
 	const char	*cmd, *dir, *email, *tenant = XV_SYSTEM_TENANT;
-	const char	*roles = NULL, *sub = NULL;
+	const char	*roles = NULL, *sub = NULL, *pwfile = NULL;
+	static const struct option longopts[] = {
+		{ "password-file", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
 	long		 ttl = 900;
 	int		 ch, immediate = 0;
 
@@ -355,8 +411,10 @@ main(int argc, char *argv[])
 	}
 	dir = xv_conf_get("sql_dir", PKGDATADIR "/sql");
 	email = xv_conf_get("bootstrap_email", "admin@localhost");
-	while ((ch = getopt(argc, argv, "d:e:it:r:s:l:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:e:it:r:s:l:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'p': pwfile = optarg; break;
 		case 'i': immediate = 1; break;
 		case 'd': dir = optarg; break;
 		case 'e': email = optarg; break;
@@ -382,7 +440,7 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate(dir);
 	if (strcmp(cmd, "bootstrap") == 0)
-		return cmd_bootstrap(email);
+		return cmd_bootstrap(email, pwfile);
 	if (strcmp(cmd, "token") == 0)
 		return cmd_token(tenant, roles, sub, ttl);
 	if (strcmp(cmd, "keys") == 0 && optind < argc &&

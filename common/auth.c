@@ -67,6 +67,13 @@ claims_to_principal(json_t *c, struct xv_principal *p)
 		return -1;
 	snprintf(p->sub, sizeof(p->sub), "%s", sub);
 	p->iat = (long)iat;
+	if (json_is_string(json_object_get(c, "sid")) &&
+	    xv_uuid_canon(json_string_value(json_object_get(c, "sid")),
+	    p->sid) != 0)
+		return -1;
+	p->is_user = json_is_string(json_object_get(c, "client_id")) &&
+	    strcmp(json_string_value(json_object_get(c, "client_id")),
+	    XV_CLIENT_LOGIN) == 0;
 	roles = json_object_get(c, "roles");
 	json_array_foreach(roles, i, v) {
 		if (!json_is_string(v))
@@ -279,6 +286,33 @@ xv_jwt_peek(const char *tok)
 	return segment_json(d1 + 1, d2 - d1 - 1);
 }
 
+/*
+ * Whether the session a login token names still holds (logout, eviction,
+ * reuse of a rotated refresh token, a password change or the user's
+ * disabling end it): asked of PostgreSQL on every request, through the
+ * SECURITY DEFINER xv_session_alive, so that an ended session's tokens
+ * fail at once in every process of every program.
+ */
+static enum xv_err
+session_alive(struct xv_req *req, struct xv_principal *p)
+{
+	const char	*q[2] = { p->sid, p->tid };
+	PGresult	*r = NULL;
+	enum xv_err	 rc;
+	int		 alive;
+
+	(void)req;
+	if ((rc = xv_db_ensure()) == XV_OK &&
+	    (r = xv_db_lib(XV_ST_SESSION_ALIVE, 2, q, &rc)) == NULL &&
+	    rc == XV_E_UNAVAILABLE && (rc = xv_db_ensure()) == XV_OK)
+		r = xv_db_lib(XV_ST_SESSION_ALIVE, 2, q, &rc);
+	if (r == NULL)
+		return rc == XV_E_UNAVAILABLE ? rc : XV_E_UNAVAILABLE;
+	alive = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return alive ? XV_OK : XV_E_UNAUTHORIZED;
+}
+
 /* Verifies a bearer JWT and fills *p; 401 for anything wrong. */
 enum xv_err
 xv_auth_jwt(struct xv_req *req, const char *tok, struct xv_principal *p)
@@ -290,6 +324,11 @@ xv_auth_jwt(struct xv_req *req, const char *tok, struct xv_principal *p)
 	    claims_to_principal(claims, p) == 0)
 		rc = XV_OK;
 	json_decref(claims);
+	/* A login token holds only while its session does, in every program. */
+	if (rc == XV_OK && p->sid[0] != '\0')
+		rc = session_alive(req, p);
+	if (rc == XV_E_UNAVAILABLE)
+		return xv_fail(req, rc, NULL, "database unavailable");
 	/* A key that could not be read is the database's fault, not the token's. */
 	if (rc != XV_OK && xv_keys_unavailable())
 		return xv_fail(req, XV_E_UNAVAILABLE, NULL, "database unavailable");

@@ -51,6 +51,9 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 	    "tenant_status, tokens_valid_after, token_tenant_status, "
 	    "token_valid_after, token_client_active, revoked "
 	    "FROM xv_client_token($1, $2::uuid, $3, $4)" },
+	/* Whether a login token's session still holds (0005-users.sql). */
+	[XV_ST_SESSION_ALIVE] = { "l_session_alive", 2,
+	    "SELECT xv_session_alive($1::uuid, $2::uuid)" },
 	/* Its own transaction: the local setting holds until its commit. */
 	[XV_ST_APIKEY_COUNT] = { "l_apikey_count", 5,
 	    "SELECT xv_api_key_count($1, $2::int, $3::date, $4::int, "

@@ -181,6 +181,11 @@ resolve(struct xv_req *req, const struct xv_route *r)
 		return xv_auth_bearer(req);
 	case XV_CRED_CLIENT:
 		return xv_auth_client(req);
+	case XV_CRED_USER:
+	case XV_CRED_USER_OPT:
+	case XV_CRED_REFRESH:
+	case XV_CRED_SESSION:
+		return xv_auth_session(req, r->cred);
 	}
 	return xv_fail(req, XV_E_INTERNAL, NULL, "unknown credential");
 }
@@ -314,7 +319,7 @@ req_free(struct xv_req *req)
 static enum xv_err
 dispatch(const struct xv_route *r, struct xv_req *req)
 {
-	enum xv_err	rc;
+	enum xv_err	rc, crc;
 	int		txn = 0;
 
 	req->route = r;
@@ -336,12 +341,20 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 	rc = r->handler(req);
 out:
 	if (txn) {
-		if ((rc == XV_OK || rc == XV_DONE) && req->status < 400) {
-			if ((rc = xv_db_commit()) != XV_OK) {
+		/*
+		 * A route that counts failures (login attempts, lockout)
+		 * keeps them even when it answers an error: only the
+		 * database's own failures roll back.
+		 */
+		if (((rc == XV_OK || rc == XV_DONE) && req->status < 400) ||
+		    (r->keep_on_error && rc != XV_E_INTERNAL &&
+		    rc != XV_E_UNAVAILABLE && req->tenant[0] != '\0')) {
+			if ((crc = xv_db_commit()) != XV_OK) {
 				/* Nothing the handler said holds: drop it all. */
 				req->answered = 0;
 				req->headers.len = 0;
-				rc = xv_fail(req, rc, NULL, "cannot commit");
+				req->err_code = NULL;
+				rc = xv_fail(req, crc, NULL, "cannot commit");
 			}
 		} else
 			xv_db_rollback();

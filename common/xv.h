@@ -215,6 +215,8 @@ struct xv_principal {
 	char	 key_id[XV_UUID_LEN + 1];
 	char	 key_hash[65];		/* counts the key's use; never shown */
 	long	 iat;
+	char	 sid[XV_UUID_LEN + 1];	/* a login token's session, or "" */
+	int	 is_user;		/* a login token: sub is a user id */
 };
 
 #define XV_PARAMS_MAX	4
@@ -430,7 +432,11 @@ void		xv_json_merge(json_t *dst, json_t *src);
 enum xv_cred {
 	XV_CRED_NONE,		/* public */
 	XV_CRED_BEARER,		/* bearer JWT or API key (auth.c) */
-	XV_CRED_CLIENT		/* OAuth client, Basic or POST (client.c) */
+	XV_CRED_CLIENT,		/* OAuth client, Basic or POST (client.c) */
+	XV_CRED_USER,		/* a login token: a signed-in user (session.c) */
+	XV_CRED_USER_OPT,	/* the same if sent, else X-Tenant-ID names the tenant */
+	XV_CRED_REFRESH,	/* "refresh_token" of the JSON body (session.c) */
+	XV_CRED_SESSION		/* a login token, or else a refresh_token */
 };
 
 /* What the caller must be, once resolved (auth.c xv_auth_check). */
@@ -482,6 +488,7 @@ struct xv_route {
 	const char *const	*params;	/* form bodies: each at most once */
 	enum xv_style		 style;
 	int			 no_txn;	/* read-only: the resolver's lookup is all */
+	int			 keep_on_error;	/* commit an error answer too (counters) */
 	enum xv_err		(*handler)(struct xv_req *);
 };
 
@@ -538,6 +545,18 @@ enum xv_err	xv_auth_jwt(struct xv_req *, const char *token,
 		    struct xv_principal *);
 /* The role and scope rules of API.md section 2 for route r. */
 enum xv_err	xv_auth_check(struct xv_req *, const struct xv_route *r);
+/*
+ * The resolvers of session.c: XV_CRED_USER, _USER_OPT, _REFRESH and
+ * _SESSION (see enum xv_cred).  A refresh token is "<tenant>.<43
+ * base64url characters>": the tenant part only tells where to look, the
+ * token's digest is what is checked, under that tenant's scope.
+ */
+enum xv_err	xv_auth_session(struct xv_req *, enum xv_cred);
+/* The digest of a refresh token (HMAC-SHA-256, hex); 0 or -1 if malformed. */
+int		xv_refresh_hash(const char *tok, char tenant[XV_UUID_LEN + 1],
+		    char out[65]);
+/* A new refresh token of tenant (caller frees with xv_free_secret). */
+char		*xv_refresh_new(const char *tenant);
 /* The XV_CRED_CLIENT resolver (client.c); see there. */
 enum xv_err	xv_auth_client(struct xv_req *);
 /* HMAC-SHA-256 (hex) of an OAuth client secret, keyed from master_key. */
@@ -582,6 +601,27 @@ enum xv_err	xv_tenant_header(struct xv_req *, const struct xv_route *);
 json_t		*xv_settings_default(void);
 json_t		*xv_webauthn_default(void);
 
+/* ---- passwords and one-time codes (password.c) ---- */
+
+/* Argon2id, OWASP parameters, PHC encoded form; caller frees, NULL on failure. */
+char		*xv_pw_hash(const char *pw);
+/* 1 when pw matches the encoded hash (NULL or not Argon2id: 0). */
+int		 xv_pw_verify(const char *encoded, const char *pw);
+/* 1 when the hash's parameters are below today's: rehash it. */
+int		 xv_pw_stale(const char *encoded);
+/* A hash to verify against for unknown users (borrowed, per process). */
+const char	*xv_pw_dummy(void);
+/* The names of the policy's rules that pw breaks (caller decrefs). */
+json_t		*xv_pw_policy(json_t *policy, const char *pw);
+/* RFC 6238 TOTP (HMAC-SHA-1, 6 digits) of a 30 s step; 0 or -1. */
+int		 xv_totp(const unsigned char *key, size_t keylen,
+		    uint64_t step, char out[7]);
+/* The step accepted (now, one either way, after last), or -1. */
+long long	 xv_totp_check(const unsigned char *key, size_t keylen,
+		    const char *code, time_t now, long long last);
+/* RFC 4648 base32 without padding; caller frees. */
+char		*xv_base32_encode(const unsigned char *, size_t);
+
 /* ---- audit (audit.c) ---- */
 
 /* Writes an audit event in the current transaction; old/new borrowed. */
@@ -601,6 +641,7 @@ enum xv_libstmt {
 	XV_ST_APIKEY_COUNT,
 	XV_ST_CLIENT_LOOKUP,
 	XV_ST_CLIENT_TOKEN,
+	XV_ST_SESSION_ALIVE,
 	XV_ST__MAX
 };
 

@@ -14,10 +14,10 @@ XV_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PGBIN=/usr/lib/postgresql/15/bin
 XV_SVC=xavyo
 XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
- libpq-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
+ libpq-dev libargon2-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
  postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
  python3-jwt python3-cryptography mandoc wrk iproute2"
-XV_PROGRAMS="tenants oauth apikeys"
+XV_PROGRAMS="tenants oauth apikeys auth"
 # xavyoctl, which migrates and bootstraps: the build's, unless a test of
 # packaged programs (tests/package/run) names another.
 XV_CTL=${XV_CTL:-$XV_SRC/cgi-bin/xavyoctl}
@@ -124,6 +124,9 @@ xv_stack_secrets() {
 	# Stacks made before API keys lack their digest key: add it once.
 	grep -q '^API_KEY_SECRET=' "$f" ||
 	    echo "API_KEY_SECRET=$(xv_secret 32)" >> "$f"
+	# The first super admin's password (xavyoctl bootstrap --password-file).
+	grep -q '^ADMIN_PW=' "$f" ||
+	    echo "ADMIN_PW=$(xv_secret 16)Aa1!" >> "$f"
 	# shellcheck disable=SC1090
 	. "$f"
 }
@@ -194,7 +197,9 @@ xv_db_setup() {
 	    -v invitations_pw="$PW_invitations" -f "$XV_SRC/sql/roles.sql" \
 	    > "$d/log/roles.log" 2>&1
 	XAVYO_CONF=$d/xavyo.conf "$XV_CTL" migrate >> "$d/log/migrate.log"
-	XAVYO_CONF=$d/xavyo.conf "$XV_CTL" bootstrap >> "$d/log/migrate.log"
+	( umask 077; printf '%s\n' "$ADMIN_PW" > "$d/secrets/admin.pw" )
+	XAVYO_CONF=$d/xavyo.conf "$XV_CTL" bootstrap \
+	    --password-file "$d/secrets/admin.pw" >> "$d/log/migrate.log"
 }
 
 # xv_lighttpd_start DIR HTTPPORT PROCS: lighttpd with the project's

@@ -124,7 +124,7 @@ COUNTS="SELECT count(*) FILTER (WHERE tenant_id = '%s'), count(*) FILTER (WHERE 
 	run sql xavyo_tenants "$A" "WITH u AS (UPDATE tenants SET name = 'taken over' WHERE id = '$B' RETURNING 1) SELECT count(*) FROM u"
 	[ "$status" -eq 0 ]
 	[ "$output" = 0 ]
-	run sql xavyo_auth "$A" "WITH u AS (UPDATE users SET is_active = false WHERE tenant_id = '$B' RETURNING 1) SELECT count(*) FROM u"
+	run sql xavyo_auth "$A" "WITH u AS (UPDATE users SET status = 'disabled' WHERE tenant_id = '$B' RETURNING 1) SELECT count(*) FROM u"
 	[ "$status" -eq 0 ]
 	[ "$output" = 0 ]
 	sa=$(token)

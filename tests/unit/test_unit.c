@@ -106,6 +106,7 @@ main(void)
 	test_form();
 	test_crypto();
 	test_auth();
+	test_password();
 	t_end();
 	printf("%d passed, %d failed\n", npassed, nfailed);
 	return nfailed > 0;

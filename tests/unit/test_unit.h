@@ -36,5 +36,6 @@ void	test_resp(void);
 void	test_form(void);
 void	test_crypto(void);
 void	test_auth(void);
+void	test_password(void);
 
 #endif /* TEST_UNIT_H */
