@@ -178,17 +178,32 @@ run(const char *name, const char *what, int n, const char *const *p,
 {
 	PGresult	*r;
 	ExecStatusType	 st;
+	int		 alone, tries = 0;
 
 	*err = XV_OK;
+again:
 	if (conn == NULL) {
 		*err = XV_E_UNAVAILABLE;
 		return NULL;
 	}
+	/* Not inside a transaction: the statement stands alone. */
+	alone = PQtransactionStatus(conn) == PQTRANS_IDLE;
 	r = PQexecPrepared(conn, name, n, p, NULL, NULL, 0);
 	st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return r;
 	*err = xv_db_classify(r);
+	/*
+	 * A connection the server dropped (a restart) is found only now; a
+	 * statement that stood alone is run once more on a new one, so that
+	 * the request need not fail.  One inside a transaction is not: the
+	 * transaction is gone, and the request answers 503.
+	 */
+	if (*err == XV_E_UNAVAILABLE && alone && tries++ == 0 &&
+	    xv_db_ensure() == XV_OK) {
+		PQclear(r);
+		goto again;
+	}
 	if (*err != XV_E_CONFLICT && *err != XV_E_BAD_REQUEST)
 		xv_log("error", __func__, NULL, "%s failed: %s", what,
 		    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) ?

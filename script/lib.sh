@@ -6,9 +6,12 @@
 # programs running as socket servers under their own supervisor
 # (-s SOCKET -c PROCS), or lighttpd, which spawns the programs itself.
 #
-# As root, the cluster, the web server and the FastCGI programs run as
-# the unprivileged system account "xavyo" (initdb refuses root); as an
-# ordinary user they run as that user.
+# As root, the cluster and the web server run as the unprivileged system
+# account "xavyo" (initdb refuses root), and each FastCGI program as an
+# account of its own, "xavyo-PROGRAM" (group xavyo, so that the web
+# server reaches its socket), which alone reads the program's secrets
+# file (xavyo.conf(5), secrets_dir); the owner's secrets are root's.  As
+# an ordinary user everything runs as that user.
 
 XV_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PGBIN=/usr/lib/postgresql/15/bin
@@ -21,6 +24,9 @@ XV_PROGRAMS="tenants oauth apikeys auth"
 # xavyoctl, which migrates and bootstraps: the build's, unless a test of
 # packaged programs (tests/package/run) names another.
 XV_CTL=${XV_CTL:-$XV_SRC/cgi-bin/xavyoctl}
+# The FastCGI programs: the build's, unless a test names another build
+# (script/test's sanitizer pass).
+XV_BIN=${XV_BIN:-$XV_SRC/cgi-bin}
 XV_SYSTEM_TENANT=00000000-0000-0000-0000-000000000001
 
 xv_root() { [ "$(id -u)" = 0 ]; }
@@ -74,10 +80,22 @@ xv_free_port() {
 }
 
 xv_svc_user() {
+	local p
 	xv_root || return 0
 	id "$XV_SVC" >/dev/null 2>&1 ||
 	    useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin "$XV_SVC"
+	for p in $XV_PROGRAMS; do
+		id "$XV_SVC-$p" >/dev/null 2>&1 ||
+		    useradd --system --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin -g "$XV_SVC" "$XV_SVC-$p"
+	done
+}
+
+# xv_as_prog PROGRAM CMD...: CMD as the program's own user (as root).
+xv_as_prog() {
+	local p=$1; shift
+	if xv_root; then runuser -u "$XV_SVC-$p" -g "$XV_SVC" -- "$@"; else "$@"; fi
 }
 
 # xv_stack_dirs DIR: the stack's directories, owned by the service user.
@@ -91,11 +109,17 @@ xv_stack_dirs() {
 		mkdir -p "$real"
 		ln -sfn "$real" "$d"
 	fi
-	mkdir -p "$d"/pg "$d"/run "$d"/log "$d"/secrets "$d"/www
-	chmod 700 "$d"/pg "$d"/run "$d"/secrets
+	mkdir -p "$d"/pg "$d"/run "$d"/log "$d"/secrets/programs "$d"/www
+	# The run directory holds PostgreSQL's socket and the programs':
+	# the group (the web server and the programs) may enter and connect.
+	# Secrets: each program may open its own file, list none.
+	chmod 700 "$d"/pg
+	chmod 770 "$d"/run
+	chmod 711 "$d"/secrets "$d"/secrets/programs
 	chmod 755 "$d"
 	if xv_root; then
 		chown "$XV_SVC:$XV_SVC" "$d"/pg "$d"/run "$d"/log
+		chmod 775 "$d"/log
 	fi
 	# The web servers' document root: empty, and not writable by the
 	# service user (as root, it stays root's).
@@ -146,7 +170,7 @@ xv_pg_start() {
 		{
 			echo "listen_addresses = ''"
 			echo "unix_socket_directories = '$d/run'"
-			echo "unix_socket_permissions = 0700"
+			echo "unix_socket_permissions = 0770"
 			echo "max_connections = 200"
 			echo "shared_buffers = 128MB"
 			if [ "$fast" = 1 ]; then
@@ -156,7 +180,9 @@ xv_pg_start() {
 			fi
 		} | xv_as_svc tee -a "$d/pg/postgresql.conf" >/dev/null
 	fi
-	xv_as_svc sed -i "s/^#\?port = .*/port = $port/" "$d/pg/postgresql.conf"
+	xv_as_svc sed -i -e "s/^#\?port = .*/port = $port/" \
+	    -e "s/^unix_socket_permissions = 0700/unix_socket_permissions = 0770/" \
+	    "$d/pg/postgresql.conf"
 	if ! xv_as_svc "$PGBIN/pg_ctl" -D "$d/pg" status >/dev/null 2>&1; then
 		xv_as_svc "$PGBIN/pg_ctl" -D "$d/pg" -l "$d/log/postgres.log" \
 		    -w -t 60 start >/dev/null
@@ -169,23 +195,53 @@ xv_psql_super() {
 	    -U postgres "$@"
 }
 
-# xv_stack_conf DIR PGPORT HTTPPORT: xavyo.conf for every program.
+# xv_secret_needs PROGRAM: the secrets a program holds besides its
+# database password (xavyo-idp(7), the privilege table).
+xv_secret_needs() {
+	case $1 in
+	owner) echo master_key ;;
+	oauth|auth) echo master_key api_key_secret ;;
+	*) echo api_key_secret ;;
+	esac
+}
+
+# xv_stack_conf DIR PGPORT HTTPPORT: xavyo.conf, which holds no secret,
+# and in DIR/secrets/programs a secrets file for each program (and the
+# owner, that is xavyoctl) that its user alone can read.
 xv_stack_conf() {
-	local d=$1 pgport=$2 http=$3 r
+	local d=$1 pgport=$2 http=$3 r k f
 	{
 		echo "# xavyo.conf: written by script/up for this stack; see xavyo.conf(5)"
+		echo "# Each program's secrets: secrets_dir/PROGRAM.conf"
 		echo "database = host=$d/run port=$pgport dbname=xavyo"
 		echo "issuer = http://127.0.0.1:$http"
-		echo "master_key = $MASTER_KEY"
-		echo "api_key_secret = $API_KEY_SECRET"
+		echo "secrets_dir = $d/secrets/programs"
 		echo "sql_dir = $XV_SRC/sql"
 		echo "access_log = ${XV_ACCESS_LOG:-1}"
-		for r in owner tenants oauth apikeys auth invitations; do
-			eval "echo \"$r.db_password = \$PW_$r\""
-		done
 	} > "$d/xavyo.conf"
 	chmod 640 "$d/xavyo.conf"
 	xv_root && chgrp "$XV_SVC" "$d/xavyo.conf"
+	for r in owner tenants oauth apikeys auth invitations; do
+		f=$d/secrets/programs/$r.conf
+		rm -f "$f"
+		(
+			umask 077
+			{
+				echo "# $r's secrets; see xavyo.conf(5)"
+				eval "echo \"db_password = \$PW_$r\""
+				for k in $(xv_secret_needs "$r"); do
+					case $k in
+					master_key) echo "master_key = $MASTER_KEY" ;;
+					api_key_secret) echo "api_key_secret = $API_KEY_SECRET" ;;
+					esac
+				done
+			} > "$f"
+		)
+		chmod 400 "$f"
+		if xv_root && [ "$r" != owner ] && id "$XV_SVC-$r" >/dev/null 2>&1; then
+			chown "$XV_SVC-$r" "$f"
+		fi
+	done
 	return 0
 }
 
@@ -202,21 +258,22 @@ xv_db_setup() {
 	    --password-file "$d/secrets/admin.pw" >> "$d/log/migrate.log"
 }
 
-# xv_lighttpd_start DIR HTTPPORT PROCS: lighttpd with the project's
-# httpd-conf, which spawns PROCS processes of each program itself.
+# xv_lighttpd_start DIR HTTPPORT PROCS: the programs under their
+# supervisors, as behind Apache, and lighttpd with the project's
+# httpd-conf in front of them.
 xv_lighttpd_start() {
-	local d=$1 http=$2 procs=${3:-2}
+	local d=$1 http=$2 procs=${3:-2} p
 	{
 		echo "server.port = $http"
-		echo "var.xavyo_procs = $procs"
 		if xv_root; then
 			echo "server.username = \"$XV_SVC\""
 			echo "server.groupname = \"$XV_SVC\""
 		fi
 	} > "$d/lighttpd-local.conf"
 	xv_lighttpd_stop "$d"
-	XAVYO_BIN=$XV_SRC/cgi-bin XAVYO_CONF=$d/xavyo.conf XAVYO_RUN=$d/run \
-	    XAVYO_LOG=$d/log XAVYO_LIGHTTPD_LOCAL=$d/lighttpd-local.conf \
+	xv_fcgi_start_all "$d" "$procs"
+	XAVYO_RUN=$d/run XAVYO_LOG=$d/log \
+	    XAVYO_LIGHTTPD_LOCAL=$d/lighttpd-local.conf \
 	    XAVYO_DOCROOT=$d/www XAVYO_HTTPD_CONF=$XV_SRC/httpd-conf \
 	    lighttpd -f "$XV_SRC/httpd-conf/lighttpd.conf" || return 1
 	xv_wait_http "http://127.0.0.1:$http/healthz"
@@ -265,10 +322,24 @@ xv_fcgi_start() {
 	local d=$1 p=$2 procs=$3
 	rm -f "$d/run/$p.sock"
 	# The shell writes its own pid, then becomes the supervisor.
-	xv_as_svc sh -c 'echo $$ > "$0" && exec "$@"' "$d/run/$p-fcgi.pid" \
-	    env XAVYO_CONF="$d/xavyo.conf" "$XV_SRC/cgi-bin/$p.fcgi" \
+	# It runs as its own user; its socket is the group's (umask 007).
+	xv_as_prog "$p" sh -c 'umask 007 && echo $$ > "$0" && exec "$@"' \
+	    "$d/run/$p-fcgi.pid" \
+	    env XAVYO_CONF="$d/xavyo.conf" "$XV_BIN/$p.fcgi" \
 	    -s "$d/run/$p.sock" -c "$procs" \
 	    </dev/null >/dev/null 2>>"$d/log/$p-fcgi.log" &
+}
+
+# xv_fcgi_start_all DIR PROCS: every program, each as its own user;
+# returns once their sockets are there.
+xv_fcgi_start_all() {
+	local d=$1 procs=$2 p
+	for p in $XV_PROGRAMS; do
+		xv_fcgi_start "$d" "$p" "$procs"
+	done
+	for p in $XV_PROGRAMS; do
+		for _ in $(seq 1 50); do [ -S "$d/run/$p.sock" ] && break; sleep 0.1; done
+	done
 }
 
 # The supervisor stops its processes on SIGTERM before it exits.
@@ -283,12 +354,7 @@ xv_fcgi_stop() {
 xv_apache_start() {
 	local d=$1 port=$2 procs=${3:-2} p def=()
 	xv_apache_stop "$d"
-	for p in $XV_PROGRAMS; do
-		xv_fcgi_start "$d" "$p" "$procs"
-	done
-	for p in $XV_PROGRAMS; do
-		for _ in $(seq 1 50); do [ -S "$d/run/$p.sock" ] && break; sleep 0.1; done
-	done
+	xv_fcgi_start_all "$d" "$procs"
 	xv_root && def=(-D XAVYO_AS_ROOT)
 	XAVYO_RUN=$d/run XAVYO_LOG=$d/log XAVYO_APACHE_PORT=$port \
 	    XAVYO_DOCROOT=$d/www XAVYO_USER=$XV_SVC \

@@ -372,7 +372,7 @@ super_psql() {
 	id=$(echo "$k" | jq -r .id)
 	as_key "$key" GET "/admin/tenants/$A/settings"
 	expect_status 200
-	secret=$(grep '^api_key_secret' "$XAVYO_CONF" | cut -d= -f2 | tr -d ' ')
+	secret=$(secret_of apikeys api_key_secret)
 	digest=$(printf '%s' "$key" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)
 	[ "$(super_psql -c "SELECT key_hash FROM api_keys WHERE id = '$id'")" = "$digest" ]
 	dump=$(mktemp)
@@ -450,7 +450,7 @@ super_psql() {
 
 @test "row-level security: only the lookup function sees across tenants" {
 	key=$(newkey "$A" "$ADMIN_A" '["read","write"]')
-	secret=$(grep '^api_key_secret' "$XAVYO_CONF" | cut -d= -f2 | tr -d ' ')
+	secret=$(secret_of apikeys api_key_secret)
 	digest=$(printf '%s' "$key" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)
 	[ "$(psql_as xavyo_apikeys -c 'SELECT count(*) FROM api_keys')" = 0 ]
 	[ "$(psql_as xavyo_apikeys -c 'SELECT count(*) FROM api_key_usage')" = 0 ]

@@ -38,11 +38,19 @@ provision() {
 # A slug no other test used.
 uniq_slug() { echo "t-$1-$(date +%s%N | tail -c 9)$RANDOM"; }
 
+# secret_of PROGRAM KEY: KEY of PROGRAM's secrets file (xavyo.conf(5),
+# secrets_dir), which the tests, run as root or as the stack's user, read.
+secret_of() {
+	local dir
+	dir=$(sed -n 's/^secrets_dir *= *//p' "$XAVYO_CONF")
+	sed -n "s/^$2 *= *//p" "${dir:-$XV_STACK/secrets/programs}/$1.conf"
+}
+
 # psql as a given role of the stack (RLS tests): psql_as ROLE SQL
 psql_as() {
 	local role=$1 pw
 	shift
-	pw=$(grep "^${role#xavyo_}.db_password" "$XAVYO_CONF" | cut -d= -f2 | tr -d ' ')
+	pw=$(secret_of "${role#xavyo_}" db_password)
 	PGPASSWORD=$pw psql -X -At -q -h "$XV_STACK/run" -p "$XV_PGPORT" \
 	    -U "$role" -d xavyo "$@"
 }
@@ -100,11 +108,8 @@ problem_is() {
 # or under Apache the children of its supervisor.
 program_pids() {
 	local parent
-	case "$XV_SERVER" in
-	lighttpd) parent=$(cat "$XV_STACK/run/lighttpd.pid") ;;
-	apache) parent=$(cat "$XV_STACK/run/$1-fcgi.pid") ;;
-	*) echo "unknown XV_SERVER '$XV_SERVER'" >&2; return 1 ;;
-	esac
+	# Behind either server, each program runs under its own supervisor.
+	parent=$(cat "$XV_STACK/run/$1-fcgi.pid")
 	ps -o pid= -o args= --ppid "$parent" |
 	    awk -v p="/$1.fcgi" 'index($2, p) {print $1}'
 }

@@ -39,20 +39,14 @@ teardown() {
 	wait
 }
 
-# The web server's pid and the programs' (lighttpd's children; under
-# Apache, each program's supervisor and its children).  Apache's own
-# children are left out: its MPM may start and stop them under load.
+# The web server's pid and the programs' (each program's supervisor and
+# its children).  Apache's own children are left out: its MPM may start
+# and stop them under load.
 server_pids() {
-	local pid p
-	case "$XV_SERVER" in
-	lighttpd)
-		pid=$(cat "$XV_STACK/run/lighttpd.pid")
-		echo "$pid $(pgrep -P "$pid" | sort -n | tr '\n' ' ')" ;;
-	apache)
-		echo "$(cat "$XV_STACK/run/apache.pid") $(for p in tenants oauth apikeys; do
-			cat "$XV_STACK/run/$p-fcgi.pid"; program_pids "$p"
-		done | sort -n | tr '\n' ' ')" ;;
-	esac
+	local p
+	echo "$(cat "$XV_STACK/run/$XV_SERVER.pid") $(for p in tenants oauth apikeys; do
+		cat "$XV_STACK/run/$p-fcgi.pid"; program_pids "$p"
+	done | sort -n | tr '\n' ' ')"
 }
 
 # A super admin token signed by a key no process has cached yet: each
