@@ -2,9 +2,9 @@
 # the Debian packages, building, and starting or stopping one stack (a
 # private PostgreSQL cluster, the migrations, the bootstrap, and a web
 # server with the project's own httpd-conf) in a directory of its own.
-# The web server is Apache httpd (mod_proxy_fcgi), in front of the
-# programs running as socket servers under their own supervisor
-# (-s SOCKET -c PROCS), or lighttpd, which spawns the programs itself.
+# The web server is Apache httpd (mod_proxy_fcgi) or lighttpd, in front
+# of the programs running as socket servers under their own supervisor
+# (-s SOCKET -c PROCS), each as its own user.
 #
 # As root, the cluster and the web server run as the unprivileged system
 # account "xavyo" (initdb refuses root), and each FastCGI program as an
