@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -376,18 +378,19 @@ health(struct xv_req *req)
 }
 
 /*
- * Whether another request already waits for this very process.  Only a
- * socket of its own tells (lighttpd gives each process one; so does -s
- * without -c): on a shared one another process may take the request.
+ * The listening socket is non-blocking, so that an accept that finds no
+ * request (another process of a shared socket took it, or none came)
+ * returns at once: the process is idle then, writes the API-key uses it
+ * counted (xv_auth_key_flush), and waits in poll for the next request.
+ * A busy process thus batches its counts, an idle one writes them at
+ * once, whether or not it shares its socket.
  */
-static int own_socket = 1;
-
 static int
-request_waiting(FCGX_Request *fr)
+listen_nonblocking(int fd)
 {
-	struct pollfd pfd = { fr->listen_sock, POLLIN, 0 };
+	int fl = fcntl(fd, F_GETFL);
 
-	return own_socket && poll(&pfd, 1, 0) > 0;
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 static void
@@ -432,7 +435,7 @@ done:
 	/* The client has its answer; only then count an API key's use. */
 	FCGX_Finish_r(fr);
 	xv_auth_key_count(&req);
-	xv_auth_key_flush(!request_waiting(fr));
+	xv_auth_key_flush(0);	/* if enough have gathered; idle: main loop */
 	req_free(&req);
 }
 
@@ -530,8 +533,9 @@ int
 xv_main(const struct xv_program *prog, int argc, char *argv[])
 {
 	FCGX_Request	 fr;
+	struct pollfd	 pfd;
 	struct sigaction sa;
-	int		 ch, check = 0, sock = 0, nproc = 1;
+	int		 ch, check = 0, sock = 0, nproc = 1, rc;
 	const char	*path = NULL;
 
 	while ((ch = getopt(argc, argv, "c:nPs:")) != -1) {
@@ -574,7 +578,6 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 			    path);
 			return 1;
 		}
-		own_socket = nproc == 1;
 		if (prefork(nproc) == 0)
 			return 0;
 	}
@@ -588,10 +591,23 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
-	if (FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+	if (FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR) != 0 ||
+	    listen_nonblocking(sock) != 0)
 		return 1;
-	while (!stopping && FCGX_Accept_r(&fr) >= 0)
-		handle(prog, &fr);	/* finishes the request itself */
+	while (!stopping) {
+		if ((rc = FCGX_Accept_r(&fr)) >= 0) {
+			handle(prog, &fr);	/* finishes the request itself */
+			continue;
+		}
+		if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
+			break;
+		/* Idle: write what was counted, then wait for a request. */
+		xv_auth_key_flush(1);
+		pfd.fd = sock;
+		pfd.events = POLLIN;
+		if (!stopping && poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+	}
 	xv_auth_key_flush(1);
 	xv_db_finish();
 	return 0;
