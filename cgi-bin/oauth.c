@@ -526,23 +526,11 @@ grant_scope(struct xv_req *req, const char *form, struct xv_client *c,
 static char *
 mint_access_token(struct xv_client *c, const char *scope, long ttl)
 {
-	struct xv_eckey	*k;
-	char		*kid, jti[XV_UUID_LEN + 1], *tok = NULL;
-	json_t		*hdr = NULL, *cl = NULL;
-	time_t		 now = time(NULL);
+	json_t	*x = json_pack("{s:s}", "scope", scope);
+	char	*tok = x ? xv_access_token(c->id, c->client_id, c->tenant, ttl,
+		    x) : NULL;
 
-	if ((k = xv_keys_signer(&kid)) == NULL || xv_uuid_new(jti) != 0)
-		return NULL;
-	hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "at+jwt",
-	    "kid", kid);
-	cl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}",
-	    "iss", xv_issuer(), "sub", c->id, "aud", xv_audience(),
-	    "client_id", c->client_id, "tid", c->tenant, "scope", scope,
-	    "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl), "jti", jti);
-	if (hdr != NULL && cl != NULL)
-		tok = xv_jws_sign(k, hdr, cl);
-	json_decref(hdr);
-	json_decref(cl);
+	json_decref(x);
 	return tok;
 }
 

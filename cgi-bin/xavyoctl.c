@@ -269,12 +269,10 @@ fail:
 static int
 cmd_token(const char *tenant, const char *roles, const char *sub, long ttl)
 {
-	struct xv_eckey	*k;
-	char		*kid, *tok, jti[XV_UUID_LEN + 1];
+	char		*tok;
 	char		 subbuf[64] = "";
-	json_t		*hdr, *claims, *rl;
+	json_t		*extra, *rl;
 	PGresult	*r;
-	time_t		 now = time(NULL);
 	const char	*tok_roles;
 
 	if (sub == NULL && strcmp(tenant, XV_SYSTEM_TENANT) == 0) {
@@ -295,11 +293,7 @@ cmd_token(const char *tenant, const char *roles, const char *sub, long ttl)
 	}
 	if (sub == NULL)
 		sub = "xavyoctl";
-	if ((k = xv_keys_signer(&kid)) == NULL) {
-		fprintf(stderr, "xavyoctl: no signing key (run bootstrap; is "
-		    "master_key set?)\n");
-		return 1;
-	}
+
 	tok_roles = roles ? roles : (strcmp(tenant, XV_SYSTEM_TENANT) == 0 ?
 	    "super_admin" : "admin");
 	rl = json_array();
@@ -311,18 +305,15 @@ cmd_token(const char *tenant, const char *roles, const char *sub, long ttl)
 				json_array_append_new(rl, json_string(t));
 		free(dup);
 	}
-	xv_uuid_new(jti);
-	hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "at+jwt",
-	    "kid", kid);
-	claims = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:s}",
-	    "iss", xv_issuer(), "sub", sub, "aud", xv_audience(),
-	    "client_id", XV_CLIENT_CTL, "tid", tenant, "roles", rl,
-	    "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl), "jti", jti);
-	tok = xv_jws_sign(k, hdr, claims);
-	json_decref(hdr);
-	json_decref(claims);
-	if (tok == NULL)
+	extra = json_pack("{s:o}", "roles", rl);
+	tok = extra ? xv_access_token(sub, XV_CLIENT_CTL, tenant, ttl, extra) :
+	    NULL;
+	json_decref(extra);
+	if (tok == NULL) {
+		fprintf(stderr, "xavyoctl: no signing key (run bootstrap; is "
+		    "master_key set?)\n");
 		return 1;
+	}
 	printf("%s\n", tok);
 	free(tok);
 	return 0;

@@ -179,6 +179,14 @@ char	*xv_jws_sign(const struct xv_eckey *, json_t *header, json_t *claims);
 
 /* Loads the newest active key for signing; caller frees kid. */
 struct xv_eckey	*xv_keys_signer(char **kid);
+/*
+ * Mints an RFC 9068 access token (typ at+jwt) with the signing key in
+ * use: iss, sub, aud, client_id, tid, iat, exp = now + ttl, a fresh jti,
+ * and the members of extra (borrowed; never replacing those).  Returns
+ * the compact JWS (caller frees) or NULL.
+ */
+char		*xv_access_token(const char *sub, const char *client_id,
+		    const char *tid, long ttl, json_t *extra);
 /* Public PEM for kid, cached per process (public keys never change). */
 const char	*xv_keys_public(const char *kid);
 /* The public key of kid, parsed and cached like its PEM (borrowed). */

@@ -198,31 +198,19 @@ static char *
 mint_access(struct xv_req *req, const struct user *u, const char *sid,
     const char *amr, long ttl)
 {
-	struct xv_eckey	*k;
-	char		*kid, jti[XV_UUID_LEN + 1], *tok = NULL, *dup, *sp, *t;
-	json_t		*hdr, *cl, *a = json_array();
-	time_t		 now = time(NULL);
+	char	*tok = NULL, *dup, *sp, *t;
+	json_t	*a = json_array(), *x;
 
-	if ((k = xv_keys_signer(&kid)) == NULL || xv_uuid_new(jti) != 0) {
-		json_decref(a);
-		return NULL;
-	}
 	for (sp = dup = strdup(amr); dup && (t = strsep(&sp, " ")) != NULL;)
 		if (*t != '\0')
 			json_array_append_new(a, json_string(t));
 	free(dup);
-	hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "at+jwt",
-	    "kid", kid);
-	cl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o?, s:s, s:s, s:o, "
-	    "s:I, s:I, s:s}", "iss", xv_issuer(), "sub", u->id, "aud",
-	    xv_audience(), "client_id", XV_CLIENT_LOGIN, "tid", req->tenant,
-	    "roles", json_loads(u->roles, 0, NULL), "email", u->email,
-	    "sid", sid, "amr", a, "iat", (json_int_t)now,
-	    "exp", (json_int_t)(now + ttl), "jti", jti);
-	if (hdr != NULL && cl != NULL)
-		tok = xv_jws_sign(k, hdr, cl);
-	json_decref(hdr);
-	json_decref(cl);
+	x = json_pack("{s:o?, s:s, s:s, s:o}", "roles",
+	    json_loads(u->roles, 0, NULL), "email", u->email, "sid", sid,
+	    "amr", a);
+	if (x != NULL)
+		tok = xv_access_token(u->id, XV_CLIENT_LOGIN, req->tenant, ttl, x);
+	json_decref(x);
 	return tok;
 }
 
