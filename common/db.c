@@ -54,6 +54,9 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 	/* Whether a login token's session still holds (0005-users.sql). */
 	[XV_ST_SESSION_ALIVE] = { "l_session_alive", 2,
 	    "SELECT xv_session_alive($1::uuid, $2::uuid)" },
+	/* The tenant of an invitation token's digest (0006-invitations.sql). */
+	[XV_ST_INVITE_TENANT] = { "l_invite_tenant", 1,
+	    "SELECT xv_invitation_tenant($1) AS tenant_id" },
 	/* Its own transaction: the local setting holds until its commit. */
 	[XV_ST_APIKEY_COUNT] = { "l_apikey_count", 5,
 	    "SELECT xv_api_key_count($1, $2::int, $3::date, $4::int, "

@@ -113,6 +113,56 @@ xv_pw_policy(json_t *policy, const char *pw)
 	return v;
 }
 
+/* 422 password_policy with every rule broken (steals v). */
+enum xv_err
+xv_pw_problem(struct xv_req *req, json_t *v)
+{
+	json_t	*p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "type",
+		    "urn:xavyo:error:password_policy", "title",
+		    xv_err_title(XV_E_UNPROCESSABLE), "status", 422, "detail",
+		    "the password breaks the tenant's password policy", "error",
+		    "password_policy", "violations", v);
+	char	*s = p ? json_dumps(p, JSON_COMPACT) : NULL;
+	enum xv_err rc;
+
+	json_decref(p);
+	if (s == NULL)
+		return xv_fail(req, XV_E_INTERNAL, NULL, "out of memory");
+	rc = xv_resp_raw(req, 422, "application/problem+json", s, strlen(s));
+	free(s);
+	return rc == XV_OK ? XV_DONE : rc;
+}
+
+char *
+xv_pw_rule_words(json_t *policy, const char *rule)
+{
+	static const struct {
+		const char	*rule, *words;
+	} w[] = {
+		{ "max_length", "At most 1024 bytes" },
+		{ "require_uppercase", "An uppercase letter (A-Z)" },
+		{ "require_lowercase", "A lowercase letter (a-z)" },
+		{ "require_numbers", "A digit (0-9)" },
+		{ "require_special_chars",
+		    "A character that is not a letter or digit" },
+	};
+	json_int_t	 min = json_integer_value(json_object_get(policy,
+			    "min_length"));
+	char		*s = NULL;
+	size_t		 i;
+
+	if (strcmp(rule, "min_length") == 0) {
+		if (asprintf(&s, "At least %lld characters",
+		    (long long)(min < 8 ? 8 : min)) < 0)
+			s = NULL;
+		return s;
+	}
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (strcmp(rule, w[i].rule) == 0)
+			return strdup(w[i].words);
+	return strdup(rule);
+}
+
 /* ---- TOTP ---- */
 
 int

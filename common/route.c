@@ -120,8 +120,9 @@ read_body(struct xv_req *req, const struct xv_route *r)
 	const char	*ct = xv_req_env(req, "CONTENT_TYPE");
 	const char	*want = r->body == XV_BODY_FORM ?
 			    "application/x-www-form-urlencoded" : "application/json";
+	const char	*form = "application/x-www-form-urlencoded";
 	long		 len = cl ? strtol(cl, NULL, 10) : 0;
-	size_t		 wl = strlen(want);
+	size_t		 wl;
 	int		 got;
 
 	if (len < 0)
@@ -131,6 +132,14 @@ read_body(struct xv_req *req, const struct xv_route *r)
 		    "request bodies are limited to %d bytes", XV_BODY_MAX);
 	if (len == 0 && (ct == NULL || *ct == '\0'))
 		return XV_OK;
+	/* Either media type: the form's, if that is the one sent. */
+	if (r->body == XV_BODY_JSON_OR_FORM && ct != NULL &&
+	    strncasecmp(ct, form, strlen(form)) == 0 &&
+	    strchr("; ", ct[strlen(form)]) != NULL) {
+		want = form;
+		req->is_form = 1;
+	}
+	wl = strlen(want);
 	if (ct == NULL || strncasecmp(ct, want, wl) != 0 ||
 	    (ct[wl] != '\0' && ct[wl] != ';' && ct[wl] != ' '))
 		return xv_fail(req, XV_E_MEDIA_TYPE, NULL,
@@ -143,6 +152,41 @@ read_body(struct xv_req *req, const struct xv_route *r)
 	req->body[len] = '\0';
 	req->body_len = (size_t)len;
 	return XV_OK;
+}
+
+/*
+ * A form as the JSON object of its fields, each a string; a field given
+ * twice is refused.
+ */
+static enum xv_err
+form_json(struct xv_req *req, json_t **out)
+{
+	const char	*p, *amp, *eq;
+	char		*k = NULL, *v = NULL;
+	json_t		*o = json_object();
+	enum xv_err	 rc = XV_OK;
+
+	for (p = req->body ? req->body : ""; *p != '\0' && rc == XV_OK;
+	    p = amp ? amp + 1 : p + strlen(p)) {
+		amp = strchr(p, '&');
+		eq = memchr(p, '=', amp ? (size_t)(amp - p) : strlen(p));
+		if (eq == NULL || (k = xv_urldecode(p, eq - p)) == NULL ||
+		    (v = xv_urldecode(eq + 1, amp ? (size_t)(amp - eq - 1) :
+		    strlen(eq + 1))) == NULL)
+			rc = xv_fail(req, XV_E_BAD_REQUEST, NULL,
+			    "malformed form body");
+		else if (json_object_get(o, k) != NULL)
+			rc = xv_fail(req, XV_E_BAD_REQUEST, k,
+			    "a form field is repeated");
+		else if (json_object_set_new(o, k, json_string(v)) != 0)
+			rc = xv_fail(req, XV_E_VALIDATION, k,
+			    "a form field is not UTF-8");
+		free(k);
+		xv_free_secret(v);
+		k = v = NULL;
+	}
+	*out = o;
+	return rc;
 }
 
 /* Step 1: the body, read and, for JSON, checked against the route's table. */
@@ -162,7 +206,14 @@ body_check(struct xv_req *req, const struct xv_route *r)
 		if (xv_form_get(req->body ? req->body : "", *n, NULL) > 1)
 			return xv_fail_code(req, XV_E_BAD_REQUEST,
 			    "invalid_request", NULL, "a parameter is repeated");
-	if (r->body != XV_BODY_JSON && r->body != XV_BODY_JSON_OPT)
+	if (r->body == XV_BODY_JSON_OR_FORM && req->is_form) {
+		rc = form_json(req, &j);
+		req->json = xv_keep_json(req, j);
+		return rc != XV_OK ? rc : xv_json_check(req, req->json,
+		    r->fields ? r->fields : none, "");
+	}
+	if (r->body != XV_BODY_JSON && r->body != XV_BODY_JSON_OPT &&
+	    r->body != XV_BODY_JSON_OR_FORM)
 		return XV_OK;
 	if (r->body == XV_BODY_JSON_OPT && req->body_len == 0)
 		return XV_OK;
@@ -188,6 +239,8 @@ resolve(struct xv_req *req, const struct xv_route *r)
 	case XV_CRED_REFRESH:
 	case XV_CRED_SESSION:
 		return xv_auth_session(req, r->cred);
+	case XV_CRED_INVITE:
+		return xv_auth_invite(req);
 	}
 	return xv_fail(req, XV_E_INTERNAL, NULL, "unknown credential");
 }
@@ -245,14 +298,13 @@ req_write(struct xv_req *req)
 
 	xv_buf_addf(&h, "Status: %d\r\n", req->status ? req->status : 500);
 	xv_buf_addf(&h, "X-Request-Id: %s\r\n", req->request_id);
-	xv_buf_add(&h, "X-Content-Type-Options: nosniff\r\n"
+	XV_BUF_LIT(&h, "X-Content-Type-Options: nosniff\r\n"
 	    "X-Frame-Options: DENY\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
-	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n",
-	    strlen("X-Content-Type-Options: nosniff\r\n"
-	    "X-Frame-Options: DENY\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
-	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"));
+	    "Referrer-Policy: no-referrer\r\n");
+	/* A page (html.c) sets its own, as strict, that lets its style in. */
+	if (!req->own_csp)
+		XV_BUF_LIT(&h, "Content-Security-Policy: default-src 'none'; "
+		    "frame-ancestors 'none'\r\n");
 	if (wk)
 		xv_buf_addf(&h, "Cache-Control: public, max-age=300\r\n");
 	else
@@ -423,7 +475,11 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 		style = prog->routes[i].style;
 		rc = dispatch(&prog->routes[i], &req);
 	}
-	if (!req.answered && style == XV_STYLE_OAUTH)
+	if (!req.answered && style == XV_STYLE_PAGE &&
+	    !xv_html_wants_json(&req))
+		xv_html_problem(&req, rc == XV_OK || rc == XV_DONE ?
+		    XV_E_INTERNAL : rc);
+	else if (!req.answered && style == XV_STYLE_OAUTH)
 		xv_resp_oauth_error(&req, rc == XV_OK || rc == XV_DONE ?
 		    XV_E_INTERNAL : rc);
 	else if (!req.answered)

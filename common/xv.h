@@ -7,7 +7,8 @@
  * configuration (conf.c), logging (log.c), the database connection and
  * its statement table (db.c), cryptography (crypto.c), authentication by
  * bearer JWT or API key and the role and scope rules (auth.c), tenant
- * scoping (tenant.c) and the audit log (audit.c).
+ * scoping (tenant.c), the audit log (audit.c), invitation tokens
+ * (invite.c) and HTML pages with their CSRF tokens (html.c).
  *
  * Ownership: functions that return a heap pointer say so; everything a
  * request allocates through xv_req_* is released by xv_req_free().
@@ -291,6 +292,8 @@ struct xv_req {
 	struct xv_buf	 headers;
 	struct xv_buf	 out;
 	int		 answered;
+	int		 own_csp;	/* a page set its own Content-Security-Policy */
+	int		 is_form;	/* the body was a form (XV_BODY_JSON_OR_FORM) */
 	/* error detail for the main loop's problem body */
 	char		 err_detail[256];
 	char		 err_field[128];
@@ -444,7 +447,8 @@ enum xv_cred {
 	XV_CRED_USER,		/* a login token: a signed-in user (session.c) */
 	XV_CRED_USER_OPT,	/* the same if sent, else X-Tenant-ID names the tenant */
 	XV_CRED_REFRESH,	/* "refresh_token" of the JSON body (session.c) */
-	XV_CRED_SESSION		/* a login token, or else a refresh_token */
+	XV_CRED_SESSION,	/* a login token, or else a refresh_token */
+	XV_CRED_INVITE		/* the path's invitation token (invite.c) */
 };
 
 /* What the caller must be, once resolved (auth.c xv_auth_check). */
@@ -476,12 +480,16 @@ enum xv_body {
 	XV_BODY_NONE,		/* none expected; one is still capped and typed */
 	XV_BODY_JSON,		/* a JSON object, checked against .fields */
 	XV_BODY_JSON_OPT,	/* the same, or no body at all */
-	XV_BODY_FORM		/* application/x-www-form-urlencoded */
+	XV_BODY_FORM,		/* application/x-www-form-urlencoded */
+	XV_BODY_JSON_OR_FORM	/* either; a form becomes the JSON object of its
+				   fields (each once), checked against .fields */
 };
 
 enum xv_style {
 	XV_STYLE_PROBLEM,	/* RFC 9457 problem JSON */
-	XV_STYLE_OAUTH		/* RFC 6749 section 5.2 error JSON */
+	XV_STYLE_OAUTH,		/* RFC 6749 section 5.2 error JSON */
+	XV_STYLE_PAGE		/* an HTML page, or problem JSON to a client
+				   that asks for JSON (html.c) */
 };
 
 struct xv_route {
@@ -621,6 +629,10 @@ int		 xv_pw_stale(const char *encoded);
 const char	*xv_pw_dummy(void);
 /* The names of the policy's rules that pw breaks (caller decrefs). */
 json_t		*xv_pw_policy(json_t *policy, const char *pw);
+/* Answers 422 password_policy naming every rule broken (steals v). */
+enum xv_err	 xv_pw_problem(struct xv_req *, json_t *violations);
+/* A rule of the policy in words, for people (caller frees). */
+char		*xv_pw_rule_words(json_t *policy, const char *rule);
 /* RFC 6238 TOTP (HMAC-SHA-1, 6 digits) of a 30 s step; 0 or -1. */
 int		 xv_totp(const unsigned char *key, size_t keylen,
 		    uint64_t step, char out[7]);
@@ -629,6 +641,52 @@ long long	 xv_totp_check(const unsigned char *key, size_t keylen,
 		    const char *code, time_t now, long long last);
 /* RFC 4648 base32 without padding; caller frees. */
 char		*xv_base32_encode(const unsigned char *, size_t);
+
+/* ---- invitation tokens (invite.c) ---- */
+
+/* An invitation token: 43 base64url characters (256 random bits). */
+#define XV_INVITE_LEN	43
+/* A new token (caller frees with xv_free_secret), or NULL. */
+char		*xv_invite_new(void);
+/*
+ * The stored form of a token: hex HMAC-SHA-256 keyed from
+ * api_key_secret.  0, or -1 if tok is not shaped like a token or the
+ * key is missing.
+ */
+int		 xv_invite_hash(const char *tok, char out[65]);
+/*
+ * The XV_CRED_INVITE resolver: the token of the route's first {param}
+ * names its tenant (cred_tenant), found by its digest alone; no header
+ * counts.  404 if no invitation has that token.
+ */
+enum xv_err	 xv_auth_invite(struct xv_req *);
+
+/* ---- HTML pages (html.c) ---- */
+
+/* Appends s to b with &, <, >, " and ' escaped. */
+void		 xv_html_esc(struct xv_buf *b, const char *s);
+/*
+ * Answers status with a complete page: title (escaped) and main (HTML,
+ * as given) in the one page shell, with its stylesheet inline and a
+ * Content-Security-Policy that allows that stylesheet alone, forms to
+ * this origin, and no framing.
+ */
+enum xv_err	 xv_html_page(struct xv_req *, int status, const char *title,
+		    const char *main);
+/* 1 when the client asks for JSON (Accept names application/json). */
+int		 xv_html_wants_json(struct xv_req *);
+/* Renders the failure e as a page (XV_STYLE_PAGE). */
+void		 xv_html_problem(struct xv_req *, enum xv_err e);
+/*
+ * CSRF, signed double submit: xv_csrf_issue sets a cookie (HttpOnly,
+ * SameSite=Strict, Path the request's path, Secure when the issuer is
+ * https) holding a random value and returns the form field's value, the
+ * value's HMAC for purpose (kept by the request).  xv_csrf_check is 1
+ * when field matches the cookie sent with the request, for purpose.
+ */
+const char	*xv_csrf_issue(struct xv_req *, const char *purpose);
+int		 xv_csrf_check(struct xv_req *, const char *purpose,
+		    const char *field);
 
 /* ---- audit (audit.c) ---- */
 
@@ -650,6 +708,7 @@ enum xv_libstmt {
 	XV_ST_CLIENT_LOOKUP,
 	XV_ST_CLIENT_TOKEN,
 	XV_ST_SESSION_ALIVE,
+	XV_ST_INVITE_TENANT,
 	XV_ST__MAX
 };
 

@@ -8,11 +8,12 @@
 -- nothing, granted only its own tables by the migrations.
 --
 -- psql variables: owner_pw, tenants_pw, oauth_pw, apikeys_pw, auth_pw,
--- invitations_pw (passwords; the script generates them).  Idempotent.
+-- invitations_pw, mailer_pw (passwords; the script generates them).
+-- xavyo_mailer is the mail sender's (xavyo-mailer(8)).  Idempotent.
 \set ON_ERROR_STOP on
 SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', r)
   FROM unnest(ARRAY['xavyo_owner','xavyo_tenants','xavyo_oauth','xavyo_apikeys',
-                    'xavyo_auth','xavyo_invitations']) AS r
+                    'xavyo_auth','xavyo_invitations','xavyo_mailer']) AS r
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)
 \gexec
 -- xavyo_lookup logs in never: it owns the narrow SECURITY DEFINER
@@ -30,6 +31,7 @@ ALTER ROLE xavyo_oauth PASSWORD :'oauth_pw';
 ALTER ROLE xavyo_apikeys PASSWORD :'apikeys_pw';
 ALTER ROLE xavyo_auth PASSWORD :'auth_pw';
 ALTER ROLE xavyo_invitations PASSWORD :'invitations_pw';
+ALTER ROLE xavyo_mailer PASSWORD :'mailer_pw';
 SELECT 'CREATE DATABASE xavyo OWNER xavyo_owner'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'xavyo')
 \gexec
@@ -38,9 +40,9 @@ REVOKE ALL ON SCHEMA public FROM PUBLIC;
 ALTER SCHEMA public OWNER TO xavyo_owner;
 REVOKE ALL ON DATABASE xavyo FROM PUBLIC;
 GRANT CONNECT ON DATABASE xavyo TO xavyo_owner, xavyo_tenants, xavyo_oauth,
-    xavyo_apikeys, xavyo_auth, xavyo_invitations;
+    xavyo_apikeys, xavyo_auth, xavyo_invitations, xavyo_mailer;
 -- xavyo_lookup may own functions in the schema (ALTER FUNCTION ... OWNER
 -- needs it); it cannot log in, so it cannot use this itself.
 GRANT CREATE ON SCHEMA public TO xavyo_lookup;
 GRANT USAGE ON SCHEMA public TO xavyo_lookup, xavyo_tenants, xavyo_oauth, xavyo_apikeys,
-    xavyo_auth, xavyo_invitations;
+    xavyo_auth, xavyo_invitations, xavyo_mailer;

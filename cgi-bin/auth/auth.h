@@ -59,7 +59,6 @@ long		 setting(json_t *, const char *obj, const char *key, long def);
 const char	*num(struct xv_req *, long);
 enum xv_err	 bad_credentials(struct xv_req *);
 enum xv_err	 bad_token(struct xv_req *, const char *what);
-enum xv_err	 policy_problem(struct xv_req *, json_t *violations);
 enum xv_err	 rate_limit(struct xv_req *, const char *email);
 enum xv_err	 read_user(struct xv_req *, json_t *, int st, const char *key,
 		    struct user *);

@@ -79,26 +79,6 @@ bad_token(struct xv_req *req, const char *what)
 	return xv_fail_code(req, XV_E_UNAUTHORIZED, "invalid_token", NULL, what);
 }
 
-/* 422 password_policy with every rule broken (steals v). */
-enum xv_err
-policy_problem(struct xv_req *req, json_t *v)
-{
-	json_t	*p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "type",
-		    "urn:xavyo:error:password_policy", "title",
-		    xv_err_title(XV_E_UNPROCESSABLE), "status", 422, "detail",
-		    "the password breaks the tenant's password policy", "error",
-		    "password_policy", "violations", v);
-	char	*s = p ? json_dumps(p, JSON_COMPACT) : NULL;
-	enum xv_err rc;
-
-	json_decref(p);
-	if (s == NULL)
-		return xv_fail(req, XV_E_INTERNAL, NULL, "out of memory");
-	rc = xv_resp_raw(req, 422, "application/problem+json", s, strlen(s));
-	free(s);
-	return rc == XV_OK ? XV_DONE : rc;
-}
-
 /* ---- the rate limit and the lockout ---- */
 
 /* Counts the attempt; 429 with Retry-After when the window is full. */

@@ -29,7 +29,7 @@ password_ok(struct xv_req *req, json_t *s, const char *uid, const char *pw)
 	int		 i;
 
 	if (json_array_size(v) > 0)
-		return policy_problem(req, v);
+		return xv_pw_problem(req, v);
 	json_decref(v);
 	if (uid == NULL || n <= 0)
 		return XV_OK;
