@@ -97,8 +97,9 @@ xv_html_page(struct xv_req *req, int status, const char *title,
 	    "content=\"width=device-width, initial-scale=1\">\n"
 	    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
 	xv_html_esc(&b, title);
-	xv_buf_addf(&b, "</title>\n<style>%s</style>\n</head>\n<body>\n"
-	    "<main>\n<h1>", css);
+	XV_BUF_LIT(&b, "</title>\n<style>");
+	XV_BUF_LIT(&b, css);
+	XV_BUF_LIT(&b, "</style>\n</head>\n<body>\n<main>\n<h1>");
 	xv_html_esc(&b, title);
 	XV_BUF_LIT(&b, "</h1>\n");
 	if (main != NULL)
@@ -120,6 +121,8 @@ xv_html_wants_json(struct xv_req *req)
 {
 	const char *a = xv_req_header(req, "HTTP_ACCEPT");
 
+	if (req->body_len > 0 && !req->is_form)
+		return 1;	/* it sent JSON */
 	return a != NULL && (strcasestr(a, "application/json") != NULL ||
 	    strcasestr(a, "application/problem+json") != NULL);
 }
@@ -130,6 +133,9 @@ xv_html_problem(struct xv_req *req, enum xv_err e)
 	struct xv_buf	b = { 0 };
 
 	XV_BUF_LIT(&b, "<p role=\"alert\" class=\"error\">");
+	/* Details are sentences without their capital: give it back. */
+	if (req->err_detail[0] >= 'a' && req->err_detail[0] <= 'z')
+		req->err_detail[0] += 'A' - 'a';
 	xv_html_esc(&b, req->err_detail[0] ? req->err_detail :
 	    xv_err_title(e));
 	XV_BUF_LIT(&b, "</p>");

@@ -715,7 +715,7 @@ void		 xv_html_esc(struct xv_buf *b, const char *s);
  */
 enum xv_err	 xv_html_page(struct xv_req *, int status, const char *title,
 		    const char *main);
-/* 1 when the client asks for JSON (Accept names application/json). */
+/* 1 when the client speaks JSON: Accept names it, or it sent a JSON body. */
 int		 xv_html_wants_json(struct xv_req *);
 /* Renders the failure e as a page (XV_STYLE_PAGE). */
 void		 xv_html_problem(struct xv_req *, enum xv_err e);

@@ -12,6 +12,10 @@
 # server reaches its socket), which alone reads the program's secrets
 # file (xavyo.conf(5), secrets_dir); the owner's secrets are root's.  As
 # an ordinary user everything runs as that user.
+#
+# Every stack also runs a local SMTP sink (tests/tools/smtp-sink), which
+# writes each message into DIR/mail/ as an .eml file, and the mail
+# sender xavyo-mailer (as the user xavyo-mailer) delivering to it.
 
 XV_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PGBIN=/usr/lib/postgresql/15/bin
@@ -19,8 +23,9 @@ XV_SVC=xavyo
 XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
  libpq-dev libargon2-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
  postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
- python3-jwt python3-cryptography mandoc wrk iproute2"
-XV_PROGRAMS="tenants oauth apikeys auth"
+ python3-jwt python3-cryptography mandoc wrk iproute2 libcurl4-openssl-dev
+ python3-aiosmtpd chromium nodejs"
+XV_PROGRAMS="tenants oauth apikeys auth invitations"
 # xavyoctl, which migrates and bootstraps: the build's, unless a test of
 # packaged programs (tests/package/run) names another.
 XV_CTL=${XV_CTL:-$XV_SRC/cgi-bin/xavyoctl}
@@ -85,7 +90,7 @@ xv_svc_user() {
 	id "$XV_SVC" >/dev/null 2>&1 ||
 	    useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin "$XV_SVC"
-	for p in $XV_PROGRAMS; do
+	for p in $XV_PROGRAMS mailer; do
 		id "$XV_SVC-$p" >/dev/null 2>&1 ||
 		    useradd --system --no-create-home --home-dir /nonexistent \
 		    --shell /usr/sbin/nologin -g "$XV_SVC" "$XV_SVC-$p"
@@ -148,6 +153,11 @@ xv_stack_secrets() {
 	# Stacks made before API keys lack their digest key: add it once.
 	grep -q '^API_KEY_SECRET=' "$f" ||
 	    echo "API_KEY_SECRET=$(xv_secret 32)" >> "$f"
+	# Stacks made before the mail sender lack its role's password and
+	# the key that seals invitation tokens in the outbox.
+	grep -q '^PW_mailer=' "$f" || echo "PW_mailer=$(xv_secret)" >> "$f"
+	grep -q '^OUTBOX_KEY=' "$f" ||
+	    echo "OUTBOX_KEY=$(xv_secret 32)" >> "$f"
 	# The first super admin's password (xavyoctl bootstrap --password-file).
 	grep -q '^ADMIN_PW=' "$f" ||
 	    echo "ADMIN_PW=$(xv_secret 16)Aa1!" >> "$f"
@@ -201,15 +211,19 @@ xv_secret_needs() {
 	case $1 in
 	owner) echo master_key ;;
 	oauth|auth) echo master_key api_key_secret ;;
+	invitations) echo api_key_secret outbox_key ;;
+	mailer) echo outbox_key ;;
 	*) echo api_key_secret ;;
 	esac
 }
 
-# xv_stack_conf DIR PGPORT HTTPPORT: xavyo.conf, which holds no secret,
+# xv_stack_conf DIR PGPORT HTTPPORT SMTPPORT: xavyo.conf, which holds no
+# secret (the mail sender delivers to the stack's sink, without TLS, and
+# retries after 1 then 2 seconds),
 # and in DIR/secrets/programs a secrets file for each program (and the
 # owner, that is xavyoctl) that its user alone can read.
 xv_stack_conf() {
-	local d=$1 pgport=$2 http=$3 r k f
+	local d=$1 pgport=$2 http=$3 smtp=$4 r k f
 	{
 		echo "# xavyo.conf: written by script/up for this stack; see xavyo.conf(5)"
 		echo "# Each program's secrets: secrets_dir/PROGRAM.conf"
@@ -218,10 +232,16 @@ xv_stack_conf() {
 		echo "secrets_dir = $d/secrets/programs"
 		echo "sql_dir = $XV_SRC/sql"
 		echo "access_log = ${XV_ACCESS_LOG:-1}"
+		echo "mailer.smtp_url = smtp://127.0.0.1:$smtp"
+		echo "mailer.smtp_tls = none"
+		echo "mailer.mail_from = xavyo-idp <noreply@localhost>"
+		echo "mailer.public_url = http://127.0.0.1:$http"
+		echo "mailer.retry_base = 1"
+		echo "mailer.retry_max = 2"
 	} > "$d/xavyo.conf"
 	chmod 640 "$d/xavyo.conf"
 	xv_root && chgrp "$XV_SVC" "$d/xavyo.conf"
-	for r in owner tenants oauth apikeys auth invitations; do
+	for r in owner tenants oauth apikeys auth invitations mailer; do
 		f=$d/secrets/programs/$r.conf
 		rm -f "$f"
 		(
@@ -233,6 +253,7 @@ xv_stack_conf() {
 					case $k in
 					master_key) echo "master_key = $MASTER_KEY" ;;
 					api_key_secret) echo "api_key_secret = $API_KEY_SECRET" ;;
+					outbox_key) echo "outbox_key = $OUTBOX_KEY" ;;
 					esac
 				done
 			} > "$f"
@@ -250,7 +271,8 @@ xv_db_setup() {
 	xv_psql_super "$d" -d postgres -v owner_pw="$PW_owner" \
 	    -v tenants_pw="$PW_tenants" -v oauth_pw="$PW_oauth" \
 	    -v apikeys_pw="$PW_apikeys" -v auth_pw="$PW_auth" \
-	    -v invitations_pw="$PW_invitations" -f "$XV_SRC/sql/roles.sql" \
+	    -v invitations_pw="$PW_invitations" -v mailer_pw="$PW_mailer" \
+	    -f "$XV_SRC/sql/roles.sql" \
 	    > "$d/log/roles.log" 2>&1
 	XAVYO_CONF=$d/xavyo.conf "$XV_CTL" migrate >> "$d/log/migrate.log"
 	( umask 077; printf '%s\n' "$ADMIN_PW" > "$d/secrets/admin.pw" )
@@ -395,15 +417,70 @@ xv_server_stop() {
 	xv_lighttpd_stop "$1"
 }
 
-# xv_stack_up DIR PGPORT HTTPPORT FAST PROCS SERVER: the whole stack.
+# xv_sink_start DIR: the SMTP sink on the port xavyo.conf names, as the
+# service user, writing into DIR/mail/; its pid in DIR/run/sink.pid.
+# SINK_DELAY (seconds) holds each answer (tests).
+xv_sink_start() {
+	local d=$1 port
+	port=$(sed -n 's|^mailer.smtp_url = smtp://127.0.0.1:||p' "$d/xavyo.conf")
+	xv_sink_stop "$d"
+	xv_as_svc sh -c 'echo $$ > "$0" && exec "$@"' "$d/run/sink.pid" \
+	    python3 "$XV_SRC/tests/tools/smtp-sink" --port "$port" \
+	    --dir "$d/mail" --delay "${SINK_DELAY:-0}" \
+	    </dev/null >/dev/null 2>>"$d/log/sink.log" &
+	for _ in $(seq 1 50); do
+		ss -Htln "( sport = :$port )" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	xv_say "the SMTP sink did not start; see $d/log/sink.log"
+	return 1
+}
+
+xv_sink_stop() {
+	xv_pid_stop "$1/run/sink.pid" smtp-sink
+}
+
+# xv_mailer_start DIR: the mail sender, as its own user; its pid in
+# DIR/run/mailer.pid, its log in DIR/log/mailer.log.
+xv_mailer_start() {
+	local d=$1
+	xv_mailer_stop "$d"
+	xv_as_prog mailer sh -c 'echo $$ > "$0" && exec "$@"' \
+	    "$d/run/mailer.pid" env XAVYO_CONF="$d/xavyo.conf" \
+	    "${XV_MAILER:-$XV_BIN/xavyo-mailer}" \
+	    </dev/null >/dev/null 2>>"$d/log/mailer.log" &
+	for _ in $(seq 1 50); do [ -s "$d/run/mailer.pid" ] && return 0; sleep 0.1; done
+}
+
+xv_mailer_stop() {
+	xv_pid_stop "$1/run/mailer.pid" xavyo-mailer
+}
+
+# The sink and the sender of stack DIR.
+xv_mail_start() {
+	mkdir -p "$1/mail"
+	xv_root && chown "$XV_SVC:$XV_SVC" "$1/mail"
+	xv_sink_start "$1" && xv_mailer_start "$1"
+}
+
+xv_mail_stop() {
+	xv_mailer_stop "$1"
+	xv_sink_stop "$1"
+}
+
+# xv_stack_up DIR PGPORT HTTPPORT FAST PROCS SERVER [SMTPPORT]: the whole
+# stack, its SMTP sink and mail sender included.
 xv_stack_up() {
 	local d=$1 pgport=$2 http=$3 fast=${4:-0} procs=${5:-2} server=$6
+	local smtp=${7:-}
+	[ -n "$smtp" ] || smtp=$(xv_free_port)
 	XV_PGPORT=$pgport
 	xv_svc_user
 	xv_stack_dirs "$d" || return 1
 	xv_stack_secrets "$d"
 	xv_pg_start "$d" "$pgport" "$fast"
-	xv_stack_conf "$d" "$pgport" "$http"
+	xv_stack_conf "$d" "$pgport" "$http" "$smtp"
 	xv_db_setup "$d"
-	xv_server_start "$d" "$http" "$procs" "$server"
+	xv_server_start "$d" "$http" "$procs" "$server" &&
+	    xv_mail_start "$d"
 }

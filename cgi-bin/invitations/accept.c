@@ -32,12 +32,12 @@ static PGresult *
 by_token(struct xv_req *req, enum xv_err *rc)
 {
 	char		 hash[65];
-	const char	*p[3] = { hash, req->tenant, NULL };
 	PGresult	*r;
 
 	if (xv_invite_hash(req->params[0], hash) != 0)
 		*rc = XV_E_INTERNAL;
-	else if ((r = xv_req_run(req, ST_BY_TOKEN, 2, p, rc)) != NULL)
+	else if ((r = xv_req_call(req, ST_BY_TOKEN, XV_ARGS({ "hash", hash },
+	    { "tenant", req->tenant }), rc)) != NULL)
 		goto found;
 	*rc = xv_fail(req, *rc, NULL, "cannot read the invitation");
 	return NULL;
@@ -194,28 +194,24 @@ create_user(struct xv_req *req, PGresult *inv, const char *pw,
 	const char	*dn = json_string_value(json_object_get(req->json,
 			    "display_name"));
 	char		*h = xv_keep_secret(req, xv_pw_hash(pw));
-	const char	*p[5] = { req->tenant, xv_val(inv, 0, "email"),
-			    dn != NULL && *dn != '\0' ? dn : NULL,
-			    xv_val(inv, 0, "roles"), h };
-	const char	*q[3];
 	PGresult	*r;
 	enum xv_err	 rc;
 
 	if (h == NULL)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot hash");
-	if ((r = xv_req_run(req, ST_USER_INSERT, 5, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_USER_INSERT, XV_ARGS({ "tenant",
+	    req->tenant }, { "email", xv_val(inv, 0, "email") }, { "name",
+	    dn != NULL && *dn != '\0' ? dn : NULL }, { "roles",
+	    xv_val(inv, 0, "roles") }, { "hash", h }), &rc)) == NULL)
 		return rc == XV_E_CONFLICT ? xv_fail_code(req, rc,
 		    "user_exists", NULL, "a user with this email exists") :
 		    xv_fail(req, rc, NULL, "cannot create the user");
-	q[0] = req->tenant;
-	q[1] = xv_val(r, 0, "id");
-	q[2] = h;
-	if (xv_req_run(req, ST_HISTORY_ADD, 3, q, &rc) == NULL)
+	if (xv_req_call(req, ST_HISTORY_ADD, XV_ARGS({ "tenant", req->tenant },
+	    { "user", xv_val(r, 0, "id") }, { "hash", h }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot store history");
-	q[0] = xv_val(inv, 0, "id");
-	q[1] = req->tenant;
-	q[2] = xv_val(r, 0, "id");
-	if (xv_req_run(req, ST_ACCEPTED, 3, q, &rc) == NULL)
+	if (xv_req_call(req, ST_ACCEPTED, XV_ARGS({ "id", xv_val(inv, 0, "id") },
+	    { "tenant", req->tenant }, { "user", xv_val(r, 0, "id") }), &rc) ==
+	    NULL)
 		return xv_fail(req, rc, NULL, "cannot close the invitation");
 	*user = r;
 	return XV_OK;
@@ -244,7 +240,7 @@ invite_accept(struct xv_req *req)
 		    "the email's domain is no longer allowed in this tenant");
 	v = xv_pw_policy(json_object_get(s, "password_policy"), pw);
 	if (json_array_size(v) > 0) {
-		if (!req->is_form || xv_html_wants_json(req))
+		if (xv_html_wants_json(req))
 			return xv_pw_problem(req, v);
 		rc = form_page(req, 422, inv, xv_keep_json(req, v));
 		return rc;
@@ -257,7 +253,7 @@ invite_accept(struct xv_req *req)
 	    xv_val(user, 0, "id"), NULL, xv_keep_json(req,
 	    xv_row_json(user, 0, user_cols)))) != XV_OK)
 		return rc;
-	if (req->is_form && !xv_html_wants_json(req)) {
+	if (!xv_html_wants_json(req)) {
 		xv_resp_header(req, "Location", "/invite/accepted");
 		return xv_resp_raw(req, 303, "text/plain; charset=utf-8",
 		    "See /invite/accepted\n", 21);

@@ -34,14 +34,14 @@ invitation_json(PGresult *r, int i)
 json_t *
 tenant_settings(struct xv_req *req, char **name)
 {
-	const char	*p[1] = { req->tenant };
 	PGresult	*r;
 	enum xv_err	 rc;
 	json_t		*s = NULL;
 
 	if (name != NULL)
 		*name = "";
-	if ((r = xv_req_run(req, ST_TENANT, 1, p, &rc)) != NULL &&
+	if ((r = xv_req_call(req, ST_TENANT, XV_ARGS({ "tenant", req->tenant }),
+	    &rc)) != NULL &&
 	    PQntuples(r) == 1) {
 		if (!xv_val_null(r, 0, "settings"))
 			s = json_loads(xv_val(r, 0, "settings"), 0, NULL);
@@ -95,8 +95,7 @@ invitation_create(struct xv_req *req)
 {
 	json_t		*b = req->json, *roles = json_object_get(b, "roles"), *v;
 	const char	*email = json_string_value(json_object_get(b, "email"));
-	const char	*p[7];
-	char		*tok, hash[65], loc[64];
+	char		*tok, *roles_s, hash[65], loc[64];
 	PGresult	*r;
 	enum xv_err	 rc;
 	size_t		 i;
@@ -109,24 +108,24 @@ invitation_create(struct xv_req *req)
 		return xv_fail_code(req, XV_E_UNPROCESSABLE,
 		    "domain_not_allowed", "email",
 		    "the email's domain is not in allowed_domains");
-	p[0] = req->tenant;
-	p[1] = email;
-	if ((r = xv_req_run(req, ST_USER_EXISTS, 2, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_USER_EXISTS, XV_ARGS({ "tenant",
+	    req->tenant }, { "email", email }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot read users");
 	if (PQntuples(r) > 0)
 		return xv_fail_code(req, XV_E_CONFLICT, "user_exists", "email",
 		    "a user with this email exists");
-	if (xv_req_run(req, ST_EXPIRE_OLD, 2, p, &rc) == NULL)
+	if (xv_req_call(req, ST_EXPIRE_OLD, XV_ARGS({ "tenant", req->tenant },
+	    { "email", email }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot expire invitations");
 	if ((rc = new_token(req, &tok, hash)) != XV_OK)
 		return rc;
-	p[2] = xv_keep_str(req, roles ? json_dumps(roles, JSON_COMPACT) :
+	roles_s = xv_keep_str(req, roles ? json_dumps(roles, JSON_COMPACT) :
 	    strdup("[]"));
-	p[3] = json_string_value(json_object_get(b, "message"));
-	p[4] = hash;
-	p[5] = ttl();
-	p[6] = req->who.sub;
-	if ((r = xv_req_run(req, ST_INSERT, 7, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_INSERT, XV_ARGS({ "tenant", req->tenant },
+	    { "email", email }, { "roles", roles_s }, { "message",
+	    json_string_value(json_object_get(b, "message")) },
+	    { "hash", hash }, { "ttl", ttl() }, { "by", req->who.sub }),
+	    &rc)) == NULL)
 		return rc == XV_E_CONFLICT ? xv_fail_code(req, rc,
 		    "invitation_pending", "email",
 		    "a pending invitation for this email exists") :
@@ -146,7 +145,6 @@ invitation_list(struct xv_req *req)
 {
 	static const char *const statuses[] = { "pending", "accepted",
 	    "expired", "revoked", NULL };
-	const char	*p[3] = { req->tenant, NULL, NULL };
 	const char *const *s;
 	char		*st, *email;
 
@@ -158,21 +156,19 @@ invitation_list(struct xv_req *req)
 	if (st != NULL && *s == NULL)
 		return xv_fail(req, XV_E_VALIDATION, "status", "status must be "
 		    "pending, accepted, expired or revoked");
-	p[1] = st;
-	p[2] = email;
-	return xv_resp_page(req, "invitations", ST_LIST, -1, p, 3,
-	    invitation_json);
+	return xv_resp_page_call(req, "invitations", ST_LIST, -1,
+	    XV_ARGS({ "tenant", req->tenant }, { "status", st },
+	    { "email", email }), invitation_json);
 }
 
 enum xv_err
 invitation_get(struct xv_req *req)
 {
-	const char	*p[2] = { req->params[0], req->tenant };
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if ((r = xv_keep_result(req, xv_row(req, ST_GET, 2, p, "invitation",
-	    &rc))) == NULL)
+	if ((r = xv_row_call(req, ST_GET, XV_ARGS({ "id", req->params[0] },
+	    { "tenant", req->tenant }), "invitation", &rc)) == NULL)
 		return rc;
 	return xv_resp_json(req, 200, invitation_json(r, 0));
 }
@@ -189,14 +185,14 @@ wrong_state(struct xv_req *req, PGresult *r)
 enum xv_err
 invitation_revoke(struct xv_req *req)
 {
-	const char	*p[2] = { req->params[0], req->tenant };
 	PGresult	*old, *r;
 	enum xv_err	 rc;
 
-	if ((old = xv_keep_result(req, xv_row(req, ST_GET, 2, p, "invitation",
-	    &rc))) == NULL)
+	if ((old = xv_row_call(req, ST_GET, XV_ARGS({ "id", req->params[0] },
+	    { "tenant", req->tenant }), "invitation", &rc)) == NULL)
 		return rc;
-	if ((r = xv_req_run(req, ST_REVOKE, 2, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_REVOKE, XV_ARGS({ "id", req->params[0] },
+	    { "tenant", req->tenant }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot revoke");
 	if (PQntuples(r) != 1)
 		return wrong_state(req, old);
@@ -217,14 +213,14 @@ static enum xv_err
 resend_one(struct xv_req *req, const char *id, const char **why,
     PGresult **out)
 {
-	const char	*p[4] = { id, req->tenant, NULL, ttl() }, *q[3], *st;
+	const char	*st, *email;
 	char		*tok, hash[65];
 	PGresult	*old, *r;
 	enum xv_err	 rc;
 
 	*why = "not_found";
-	if ((old = xv_keep_result(req, xv_row(req, ST_GET, 2, p, "invitation",
-	    &rc))) == NULL)
+	if ((old = xv_row_call(req, ST_GET, XV_ARGS({ "id", id },
+	    { "tenant", req->tenant }), "invitation", &rc)) == NULL)
 		return rc;
 	st = xv_val(old, 0, "status");
 	if (strcmp(st, "accepted") == 0 || strcmp(st, "revoked") == 0) {
@@ -235,20 +231,20 @@ resend_one(struct xv_req *req, const char *id, const char **why,
 	 * Refused before any write, so that a bulk resend goes on: an
 	 * error in SQL would abort the whole transaction.
 	 */
-	q[0] = req->tenant;
-	q[1] = xv_val(old, 0, "email");
-	q[2] = id;
+	email = xv_val(old, 0, "email");
 	*why = "pending_exists";
-	if (xv_req_run(req, ST_EXPIRE_OLD, 2, q, &rc) == NULL ||
-	    (r = xv_req_run(req, ST_PENDING_OTHER, 3, q, &rc)) == NULL)
+	if (xv_req_call(req, ST_EXPIRE_OLD, XV_ARGS({ "tenant", req->tenant },
+	    { "email", email }), &rc) == NULL ||
+	    (r = xv_req_call(req, ST_PENDING_OTHER, XV_ARGS({ "tenant",
+	    req->tenant }, { "email", email }, { "id", id }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot read invitations");
 	if (PQntuples(r) > 0)
 		return xv_fail_code(req, XV_E_CONFLICT, "invitation_pending",
 		    NULL, "another pending invitation for this email exists");
 	if ((rc = new_token(req, &tok, hash)) != XV_OK)
 		return rc;
-	p[2] = hash;
-	if ((r = xv_req_run(req, ST_RESEND, 4, p, &rc)) == NULL ||
+	if ((r = xv_req_call(req, ST_RESEND, XV_ARGS({ "id", id }, { "tenant",
+	    req->tenant }, { "hash", hash }, { "ttl", ttl() }), &rc)) == NULL ||
 	    PQntuples(r) != 1)
 		return xv_fail(req, rc == XV_E_CONFLICT ? rc : r == NULL ? rc :
 		    XV_E_CONFLICT, NULL, "cannot resend");
@@ -312,7 +308,6 @@ invitation_bulk_resend(struct xv_req *req)
 			    "status"));
 	json_t		*skipped = xv_keep_json(req, json_array());
 	char		 lim[16];
-	const char	*p[3] = { req->tenant, st, lim };
 	PGresult	*r;
 	enum xv_err	 rc;
 	size_t		 i;
@@ -327,7 +322,9 @@ invitation_bulk_resend(struct xv_req *req)
 		    "status must be pending or expired");
 	if (st != NULL) {
 		snprintf(lim, sizeof(lim), "%d", BULK_MAX);
-		if ((r = xv_req_run(req, ST_BULK_STATUS, 3, p, &rc)) == NULL)
+		if ((r = xv_req_call(req, ST_BULK_STATUS, XV_ARGS({ "tenant",
+		    req->tenant }, { "status", st }, { "limit", lim }), &rc)) ==
+		    NULL)
 			return xv_fail(req, rc, NULL, "cannot list invitations");
 		for (i = 0; i < (size_t)PQntuples(r); i++)
 			if ((rc = bulk_one(req, PQgetvalue(r, i, 0), skipped,

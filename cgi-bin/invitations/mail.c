@@ -20,10 +20,15 @@ body(struct xv_req *req, PGresult *inv, const char *tenant)
 	struct xv_buf	 b = { 0 };
 	const char	*msg = xv_val(inv, 0, "message");
 
-	xv_buf_addf(&b, "Hello,\n\nyou are invited to join %s.\n\n", tenant);
-	if (*msg != '\0')
-		xv_buf_addf(&b, "A message from the person who invited you:\n\n"
-		    "%s\n\n", msg);
+	/* xv_buf_addf cuts at 512 bytes: texts of any length go in whole. */
+	XV_BUF_LIT(&b, "Hello,\n\nyou are invited to join ");
+	xv_buf_add(&b, tenant, strlen(tenant));
+	XV_BUF_LIT(&b, ".\n\n");
+	if (*msg != '\0') {
+		XV_BUF_LIT(&b, "A message from the person who invited you:\n\n");
+		xv_buf_add(&b, msg, strlen(msg));
+		XV_BUF_LIT(&b, "\n\n");
+	}
 	xv_buf_addf(&b, "To accept, choose your password at:\n\n{link}\n\n"
 	    "The link works once, and until %s (UTC).  If you did not expect "
 	    "this invitation, ignore this message.\n",
@@ -36,7 +41,7 @@ invitation_mail(struct xv_req *req, PGresult *inv, const char *token)
 {
 	unsigned char	 key[32];
 	char		*tenant, *sealed = NULL, *subject = NULL;
-	const char	*p[6];
+	const char	*text;
 	enum xv_err	 rc;
 
 	if (xv_hex32(xv_conf_get("outbox_key", ""), key) != 0)
@@ -49,25 +54,24 @@ invitation_mail(struct xv_req *req, PGresult *inv, const char *token)
 	if (sealed == NULL || asprintf(&subject, "Invitation to join %s",
 	    tenant) < 0)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot seal the token");
-	p[0] = req->tenant;
-	p[1] = xv_val(inv, 0, "id");
-	p[2] = xv_val(inv, 0, "email");
-	p[3] = xv_keep_str(req, subject);
-	p[4] = body(req, inv, tenant);
-	p[5] = sealed;
-	if (p[4] == NULL || xv_req_run(req, ST_OUTBOX, 6, p, &rc) == NULL)
-		return xv_fail(req, p[4] ? rc : XV_E_INTERNAL, NULL,
-		    "cannot queue the mail");
+	subject = xv_keep_str(req, subject);
+	if ((text = body(req, inv, tenant)) == NULL)
+		return xv_fail(req, XV_E_INTERNAL, NULL, "out of memory");
+	if (xv_req_call(req, ST_OUTBOX, XV_ARGS({ "tenant", req->tenant },
+	    { "invitation", xv_val(inv, 0, "id") },
+	    { "recipient", xv_val(inv, 0, "email") }, { "subject", subject },
+	    { "body", text }, { "sealed", sealed }), &rc) == NULL)
+		return xv_fail(req, rc, NULL, "cannot queue the mail");
 	return XV_OK;
 }
 
 enum xv_err
 invitation_mail_cancel(struct xv_req *req, const char *id)
 {
-	const char	*p[2] = { id, req->tenant };
 	enum xv_err	 rc;
 
-	if (xv_req_run(req, ST_OUTBOX_CANCEL, 2, p, &rc) == NULL)
+	if (xv_req_call(req, ST_OUTBOX_CANCEL, XV_ARGS({ "invitation", id },
+	    { "tenant", req->tenant }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot cancel the mail");
 	return XV_OK;
 }

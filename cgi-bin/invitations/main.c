@@ -27,83 +27,83 @@
 	"id, email, display_name, to_json(roles)::text AS roles, status, " \
 	"mfa_enabled, xv_ts(created_at) AS created_at, " \
 	"xv_ts(last_login_at) AS last_login_at"
-#define JSON_ARRAY(n)	"ARRAY(SELECT json_array_elements_text($" #n "::json))"
+#define ROLES	"ARRAY(SELECT json_array_elements_text(:roles::json))"
 
 static const struct xv_stmt stmts[ST__MAX] = {
-	[ST_TENANT] = { "tenant", 1,
+	[ST_TENANT] = { "tenant", 0,
 	    "SELECT t.name, s.settings::text AS settings FROM tenants t "
 	    "LEFT JOIN tenant_settings s ON s.tenant_id = t.id "
-	    "WHERE t.id = $1::uuid" },
-	[ST_USER_EXISTS] = { "user_exists", 2,
-	    "SELECT id FROM users WHERE tenant_id = $1::uuid AND "
-	    "lower(email) = lower($2)" },
+	    "WHERE t.id = :tenant::uuid" },
+	[ST_USER_EXISTS] = { "user_exists", 0,
+	    "SELECT id FROM users WHERE tenant_id = :tenant::uuid AND "
+	    "lower(email) = lower(:email)" },
 	/* A pending invitation past its expiry makes room for a new one. */
-	[ST_EXPIRE_OLD] = { "expire_old", 2,
+	[ST_EXPIRE_OLD] = { "expire_old", 0,
 	    "UPDATE invitations SET status = 'expired', updated_at = now() "
-	    "WHERE tenant_id = $1::uuid AND lower(email) = lower($2) AND "
+	    "WHERE tenant_id = :tenant::uuid AND lower(email) = lower(:email) AND "
 	    "status = 'pending' AND expires_at <= now()" },
-	[ST_INSERT] = { "insert", 7,
+	[ST_INSERT] = { "insert", 0,
 	    "INSERT INTO invitations (tenant_id, email, roles, message, "
-	    "token_hash, expires_at, invited_by) VALUES ($1::uuid, $2, "
-	    JSON_ARRAY(3) ", $4, $5, now() + make_interval(secs => $6::int), "
-	    "$7) RETURNING " INV_COLS },
-	[ST_GET] = { "get", 2,
-	    "SELECT " INV_COLS " FROM invitations WHERE id = $1::uuid AND "
-	    "tenant_id = $2::uuid" },
+	    "token_hash, expires_at, invited_by) VALUES (:tenant::uuid, :email, "
+	    ROLES ", :message, :hash, now() + make_interval(secs => :ttl::int), "
+	    ":by) RETURNING " INV_COLS },
+	[ST_GET] = { "get", 0,
+	    "SELECT " INV_COLS " FROM invitations WHERE id = :id::uuid AND "
+	    "tenant_id = :tenant::uuid" },
 	/* Filters status (as answers show it) and email; total last. */
-	[ST_LIST] = { "list", 5,
-	    "WITH f AS (SELECT * FROM invitations WHERE tenant_id = $1::uuid "
-	    "AND ($2::text IS NULL OR xv_invitation_status(status, expires_at) "
-	    "= $2) AND ($3::text IS NULL OR lower(email) = lower($3))) "
+	[ST_LIST] = { "list", 0,
+	    "WITH f AS (SELECT * FROM invitations WHERE tenant_id = :tenant::uuid "
+	    "AND (:status::text IS NULL OR xv_invitation_status(status, expires_at) "
+	    "= :status) AND (:email::text IS NULL OR lower(email) = lower(:email))) "
 	    "SELECT p.id, p.email, to_json(p.roles)::text AS roles, p.message, "
 	    "xv_invitation_status(p.status, p.expires_at) AS status, "
 	    "xv_ts(p.expires_at) AS expires_at, xv_ts(p.created_at) AS "
 	    "created_at, p.invited_by, t.total "
 	    "FROM (SELECT count(*) FROM f) t(total) LEFT JOIN LATERAL "
-	    "(SELECT * FROM f ORDER BY created_at, id LIMIT $4::int "
-	    "OFFSET $5::bigint) p ON true" },
-	[ST_REVOKE] = { "revoke", 2,
+	    "(SELECT * FROM f ORDER BY created_at, id LIMIT :limit::int "
+	    "OFFSET :offset::bigint) p ON true" },
+	[ST_REVOKE] = { "revoke", 0,
 	    "UPDATE invitations SET status = 'revoked', revoked_at = now(), "
-	    "updated_at = now() WHERE id = $1::uuid AND tenant_id = $2::uuid "
+	    "updated_at = now() WHERE id = :id::uuid AND tenant_id = :tenant::uuid "
 	    "AND status IN ('pending', 'expired') RETURNING " INV_COLS },
+	[ST_PENDING_OTHER] = { "pending_other", 0,
+	    "SELECT id FROM invitations WHERE tenant_id = :tenant::uuid AND "
+	    "lower(email) = lower(:email) AND status = 'pending' AND "
+	    "id <> :id::uuid" },
 	/* A new token and expiry; the old token's digest is gone. */
-	[ST_PENDING_OTHER] = { "pending_other", 3,
-	    "SELECT id FROM invitations WHERE tenant_id = $1::uuid AND "
-	    "lower(email) = lower($2) AND status = 'pending' AND "
-	    "id <> $3::uuid" },
-	[ST_RESEND] = { "resend", 4,
-	    "UPDATE invitations SET token_hash = $3, status = 'pending', "
-	    "expires_at = now() + make_interval(secs => $4::int), "
-	    "updated_at = now() WHERE id = $1::uuid AND tenant_id = $2::uuid "
+	[ST_RESEND] = { "resend", 0,
+	    "UPDATE invitations SET token_hash = :hash, status = 'pending', "
+	    "expires_at = now() + make_interval(secs => :ttl::int), "
+	    "updated_at = now() WHERE id = :id::uuid AND tenant_id = :tenant::uuid "
 	    "AND status IN ('pending', 'expired') RETURNING " INV_COLS },
-	[ST_BULK_STATUS] = { "bulk_status", 3,
-	    "SELECT id FROM invitations WHERE tenant_id = $1::uuid AND "
-	    "xv_invitation_status(status, expires_at) = $2 "
-	    "ORDER BY created_at, id LIMIT $3::int" },
+	[ST_BULK_STATUS] = { "bulk_status", 0,
+	    "SELECT id FROM invitations WHERE tenant_id = :tenant::uuid AND "
+	    "xv_invitation_status(status, expires_at) = :status "
+	    "ORDER BY created_at, id LIMIT :limit::int" },
 	/* The accept's row, locked: concurrent accepts take turns. */
-	[ST_BY_TOKEN] = { "by_token", 3,
-	    "SELECT " INV_COLS " FROM invitations WHERE token_hash = $1 AND "
-	    "tenant_id = $2::uuid FOR UPDATE" },
-	[ST_USER_INSERT] = { "user_insert", 5,
+	[ST_BY_TOKEN] = { "by_token", 0,
+	    "SELECT " INV_COLS " FROM invitations WHERE token_hash = :hash AND "
+	    "tenant_id = :tenant::uuid FOR UPDATE" },
+	[ST_USER_INSERT] = { "user_insert", 0,
 	    "INSERT INTO users (tenant_id, email, display_name, roles, "
-	    "password_hash) VALUES ($1::uuid, $2, $3, " JSON_ARRAY(4) ", $5) "
-	    "RETURNING " USER_COLS },
-	[ST_HISTORY_ADD] = { "history_add", 3,
+	    "password_hash) VALUES (:tenant::uuid, :email, :name, " ROLES
+	    ", :hash) RETURNING " USER_COLS },
+	[ST_HISTORY_ADD] = { "history_add", 0,
 	    "INSERT INTO password_history (tenant_id, user_id, password_hash) "
-	    "VALUES ($1::uuid, $2::uuid, $3)" },
-	[ST_ACCEPTED] = { "accepted", 3,
+	    "VALUES (:tenant::uuid, :user::uuid, :hash)" },
+	[ST_ACCEPTED] = { "accepted", 0,
 	    "UPDATE invitations SET status = 'accepted', accepted_at = now(), "
-	    "user_id = $3::uuid, updated_at = now() WHERE id = $1::uuid AND "
-	    "tenant_id = $2::uuid AND status = 'pending'" },
-	[ST_OUTBOX] = { "outbox", 6,
+	    "user_id = :user::uuid, updated_at = now() WHERE id = :id::uuid AND "
+	    "tenant_id = :tenant::uuid AND status = 'pending'" },
+	[ST_OUTBOX] = { "outbox", 0,
 	    "INSERT INTO mail_outbox (tenant_id, invitation_id, recipient, "
-	    "subject, body, token_sealed) VALUES ($1::uuid, $2::uuid, $3, $4, "
-	    "$5, $6)" },
+	    "subject, body, token_sealed) VALUES (:tenant::uuid, "
+	    ":invitation::uuid, :recipient, :subject, :body, :sealed)" },
 	/* Mail not yet sent of an invitation whose token changed or died. */
-	[ST_OUTBOX_CANCEL] = { "outbox_cancel", 2,
+	[ST_OUTBOX_CANCEL] = { "outbox_cancel", 0,
 	    "UPDATE mail_outbox SET status = 'cancelled', token_sealed = NULL "
-	    "WHERE invitation_id = $1::uuid AND tenant_id = $2::uuid AND "
-	    "status = 'queued'" },
+	    "WHERE invitation_id = :invitation::uuid AND "
+	    "tenant_id = :tenant::uuid AND status = 'queued'" },
 };
 
 /* ---- the route table ---- */
