@@ -424,7 +424,9 @@ xv_sink_start() {
 	local d=$1 port
 	port=$(sed -n 's|^mailer.smtp_url = smtp://127.0.0.1:||p' "$d/xavyo.conf")
 	xv_sink_stop "$d"
-	xv_as_svc sh -c 'echo $$ > "$0" && exec "$@"' "$d/run/sink.pid" \
+	# In a session of its own: what started it (a test) may end first.
+	setsid bash -c '. "$0"; xv_as_svc "$@"' "$XV_SRC/script/lib.sh" \
+	    sh -c 'echo $$ > "$0" && exec "$@"' "$d/run/sink.pid" \
 	    python3 "$XV_SRC/tests/tools/smtp-sink" --port "$port" \
 	    --dir "$d/mail" --delay "${SINK_DELAY:-0}" \
 	    </dev/null >/dev/null 2>>"$d/log/sink.log" &
@@ -445,7 +447,8 @@ xv_sink_stop() {
 xv_mailer_start() {
 	local d=$1
 	xv_mailer_stop "$d"
-	xv_as_prog mailer sh -c 'echo $$ > "$0" && exec "$@"' \
+	setsid bash -c '. "$0"; xv_as_prog mailer "$@"' "$XV_SRC/script/lib.sh" \
+	    sh -c 'echo $$ > "$0" && exec "$@"' \
 	    "$d/run/mailer.pid" env XAVYO_CONF="$d/xavyo.conf" \
 	    "${XV_MAILER:-$XV_BIN/xavyo-mailer}" \
 	    </dev/null >/dev/null 2>>"$d/log/mailer.log" &
@@ -466,6 +469,22 @@ xv_mail_start() {
 xv_mail_stop() {
 	xv_mailer_stop "$1"
 	xv_sink_stop "$1"
+}
+
+# xv_browser_deps: tests/browser's node modules (playwright-core, as
+# package-lock.json pins it), installed by npm ci when missing or older
+# than the lock; never a browser (the tests drive Debian's chromium).
+# A lock file keeps two passes of script/test from installing at once.
+xv_browser_deps() {
+	local b=$XV_SRC/tests/browser
+	(
+		flock 9
+		if [ ! -f "$b/node_modules/.package-lock.json" ] ||
+		    [ "$b/package-lock.json" -nt "$b/node_modules/.package-lock.json" ]; then
+			cd "$b" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci \
+			    --no-audit --no-fund --ignore-scripts >&2
+		fi
+	) 9>"$b/.npm-lock"
 }
 
 # xv_stack_up DIR PGPORT HTTPPORT FAST PROCS SERVER [SMTPPORT]: the whole

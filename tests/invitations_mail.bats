@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# invitations_mail.bats: mail is never lost.  The stack's SMTP sink
+# (tests/tools/smtp-sink) stopped while invitations are made, then
+# started: the mail arrives.  The sender killed mid-batch (a slow sink
+# holds each answer): every message arrives, a duplicate carrying the
+# same Message-ID.  The sender's own check (-n).
+
+load helpers
+load invitations_helpers
+
+setup_file() {
+	export A
+	A=$(provision "$(uniq_slug invm)")
+}
+
+# running PIDFILE: its process lives.
+running() {
+	local p
+	p=$(cat "$1" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null
+}
+
+# Whatever a test stopped or slowed, the next one finds as before.
+teardown() {
+	SINK_DELAY=0 xv_sink_start "$XV_STACK"
+	running "$XV_STACK/run/mailer.pid" || xv_mailer_start "$XV_STACK"
+}
+
+@test "with the SMTP server down the mail waits in the outbox, and arrives once it is up" {
+	local e
+	e=$(addr)
+	xv_sink_stop "$XV_STACK"
+	invite "$A" "$e"
+	status_is 201
+	# The sender tried and failed: the message is queued with its error.
+	for _ in $(seq 1 50); do
+		[ "$(super_psql -c "SELECT count(*) FROM mail_outbox WHERE recipient = '$e' AND status = 'queued' AND attempts > 0 AND last_error IS NOT NULL")" = 1 ] && break
+		sleep 0.1
+	done
+	[ "$(super_psql -c "SELECT count(*) FROM mail_outbox WHERE recipient = '$e' AND status = 'queued' AND attempts > 0")" = 1 ]
+	[ -z "$(mail_files "$e")" ]
+	xv_sink_start "$XV_STACK"
+	mail_wait "$e" 1 10
+	[ "$(super_psql -c "SELECT status FROM mail_outbox WHERE recipient = '$e'")" = sent ]
+}
+
+@test "the sender killed mid-batch: every message arrives, duplicates with the same Message-ID" {
+	local e i f n=6 list=() got
+	xv_mailer_stop "$XV_STACK"
+	SINK_DELAY=0.4 xv_sink_start "$XV_STACK"
+	for i in $(seq 1 $n); do
+		e=$(addr)
+		list+=("$e")
+		invite "$A" "$e"
+		status_is 201
+	done
+	xv_mailer_start "$XV_STACK"
+	mail_wait "${list[0]}" 1 10
+	# Killed outright, while a message is with the server.
+	kill -9 "$(cat "$XV_STACK/run/mailer.pid")"
+	[ "$(super_psql -c "SELECT count(*) FROM mail_outbox WHERE recipient IN ($(printf "'%s'," "${list[@]}" | sed 's/,$//')) AND status = 'queued'")" -gt 0 ]
+	xv_mailer_start "$XV_STACK"
+	for e in "${list[@]}"; do
+		f=$(mail_wait "$e" 1 20)
+		# Every copy of one message has the same Message-ID.
+		got=$(for f in $(mail_files "$e"); do mail_header "$f" Message-ID; done | sort -u | wc -l)
+		[ "$got" = 1 ]
+	done
+	[ "$(super_psql -c "SELECT count(*) FROM mail_outbox WHERE recipient IN ($(printf "'%s'," "${list[@]}" | sed 's/,$//')) AND status = 'sent'")" = "$n" ]
+}
+
+@test "xavyo-mailer -n checks its configuration and database" {
+	run xv_as_prog mailer env XAVYO_CONF="$XAVYO_CONF" "$XV_BIN/xavyo-mailer" -n
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"configuration and database OK"* ]]
+}
