@@ -417,6 +417,10 @@ xv_server_stop() {
 	xv_lighttpd_stop "$1"
 }
 
+# Closes every file descriptor above 2 of the shell that runs it.
+# shellcheck disable=SC2016
+XV_CLOSE_FDS='for f in $(ls /proc/$$/fd); do [ "$f" -gt 2 ] && eval "exec $f>&-"; done'
+
 # xv_sink_start DIR: the SMTP sink on the port xavyo.conf names, as the
 # service user, writing into DIR/mail/; its pid in DIR/run/sink.pid.
 # SINK_DELAY (seconds) holds each answer (tests).
@@ -424,8 +428,9 @@ xv_sink_start() {
 	local d=$1 port
 	port=$(sed -n 's|^mailer.smtp_url = smtp://127.0.0.1:||p' "$d/xavyo.conf")
 	xv_sink_stop "$d"
-	# In a session of its own: what started it (a test) may end first.
-	setsid bash -c '. "$0"; xv_as_svc "$@"' "$XV_SRC/script/lib.sh" \
+	# In a session of its own, holding none of its starter's files: what
+	# started it (a test, whose runner waits for its pipes) may end first.
+	setsid bash -c "$XV_CLOSE_FDS"'; . "$0"; xv_as_svc "$@"' "$XV_SRC/script/lib.sh" \
 	    sh -c 'echo $$ > "$0" && exec "$@"' "$d/run/sink.pid" \
 	    python3 "$XV_SRC/tests/tools/smtp-sink" --port "$port" \
 	    --dir "$d/mail" --delay "${SINK_DELAY:-0}" \
@@ -447,7 +452,7 @@ xv_sink_stop() {
 xv_mailer_start() {
 	local d=$1
 	xv_mailer_stop "$d"
-	setsid bash -c '. "$0"; xv_as_prog mailer "$@"' "$XV_SRC/script/lib.sh" \
+	setsid bash -c "$XV_CLOSE_FDS"'; . "$0"; xv_as_prog mailer "$@"' "$XV_SRC/script/lib.sh" \
 	    sh -c 'echo $$ > "$0" && exec "$@"' \
 	    "$d/run/mailer.pid" env XAVYO_CONF="$d/xavyo.conf" \
 	    "${XV_MAILER:-$XV_BIN/xavyo-mailer}" \

@@ -206,7 +206,7 @@ fresh() {
 	fresh "$A"
 	old=$TOK
 	owner_sql "$A" "UPDATE invitations SET expires_at = now() - interval '1 day' WHERE id = '$ID'"
-	api POST "/admin/invitations/$ID/resend" "${h[@]}"
+	api POST "/admin/invitations/$ID/resend" "${h[@]}" -H "Content-Length: 0"
 	status_is 200
 	jq_is .status pending
 	printf '%s' "$body" | jq -e '(.expires_at | fromdate) > now + 604000'
@@ -217,7 +217,7 @@ fresh() {
 	problem_is 404 invalid_invitation
 	accept "$t2" "{\"password\":\"$PW\"}"
 	status_is 201
-	api POST "/admin/invitations/$ID/resend" "${h[@]}"
+	api POST "/admin/invitations/$ID/resend" "${h[@]}" -H "Content-Length: 0"
 	problem_is 409 invitation_closed
 }
 
@@ -267,7 +267,7 @@ fresh() {
 	problem_is 404 not_found
 	api DELETE "/admin/invitations/$ID" "${hb[@]}"
 	problem_is 404 not_found
-	api POST "/admin/invitations/$ID/resend" "${hb[@]}"
+	api POST "/admin/invitations/$ID/resend" "${hb[@]}" -H "Content-Length: 0"
 	problem_is 404 not_found
 	api GET "/admin/invitations?email=$EMAIL" "${hb[@]}"
 	jq_is .total 0

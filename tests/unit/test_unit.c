@@ -108,6 +108,7 @@ main(void)
 	test_auth();
 	test_password();
 	test_db();
+	test_html();
 	t_end();
 	printf("%d passed, %d failed\n", npassed, nfailed);
 	return nfailed > 0;

@@ -38,5 +38,6 @@ void	test_crypto(void);
 void	test_auth(void);
 void	test_password(void);
 void	test_db(void);
+void	test_html(void);
 
 #endif /* TEST_UNIT_H */
