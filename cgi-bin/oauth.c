@@ -439,9 +439,6 @@ client_regenerate_secret(struct xv_req *req)
 	json_t		*out = NULL;
 	enum xv_err	 rc;
 
-	if (req->body_len > 0)
-		return xv_fail(req, XV_E_BAD_REQUEST, NULL,
-		    "regenerate-secret takes no body");
 	if ((r = client_row(req, ST_CLIENT_LOCK, &rc)) == NULL)
 		return rc;
 	if (strcmp(xv_val(r, 0, "client_type"), "confidential") != 0) {

@@ -515,7 +515,7 @@ enum xv_tenancy {
 };
 
 enum xv_body {
-	XV_BODY_NONE,		/* none expected; one is still capped and typed */
+	XV_BODY_NONE,		/* none: a body is refused (400 invalid_request) */
 	XV_BODY_JSON,		/* a JSON object, checked against .fields */
 	XV_BODY_JSON_OPT,	/* the same, or no body at all */
 	XV_BODY_FORM		/* application/x-www-form-urlencoded */
