@@ -344,6 +344,14 @@ char		*xv_keep_secret(struct xv_req *, char *);	/* wiped first */
 PGresult	*xv_req_run(struct xv_req *, int st, int n,
 		    const char *const *p, enum xv_err *);
 void		 xv_req_release(struct xv_req *);
+/*
+ * Inside a handler: commit the request's transaction before slow work
+ * that needs no database (a password hash), then begin the next one in
+ * the same tenant (route.c).  Each answers XV_OK or the failure it
+ * recorded.
+ */
+enum xv_err	 xv_req_pause(struct xv_req *);
+enum xv_err	 xv_req_resume(struct xv_req *);
 
 /* ---- rows by column name (rows.c) ---- */
 

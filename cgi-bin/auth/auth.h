@@ -49,6 +49,7 @@ enum stmt {
 /* A user row of SECRET_COLS, by name. */
 struct user {
 	const char	*id, *email, *hash, *status, *roles, *sealed;
+	const char	*fresh;		/* check_password's rehash, or NULL */
 	int		 locked, mfa, expired;
 	long		 last_step;
 };

@@ -61,10 +61,17 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "NULL OR first_failed_at < now() - make_interval(mins => $3::int) "
 	    "THEN now() ELSE first_failed_at END AS f FROM users "
 	    "WHERE id = $1::uuid AND tenant_id = $2::uuid) n WHERE u.id = n.id" },
-	[ST_LOGIN_OK] = { "login_ok", 3,
+	/*
+	 * The password was checked outside any transaction: it counts only
+	 * if the user is as it was then ($4, the hash checked), still
+	 * active and not locked.  $3: the rehash, or NULL.
+	 */
+	[ST_LOGIN_OK] = { "login_ok", 4,
 	    "UPDATE users SET failed_attempts = 0, first_failed_at = NULL, "
 	    "last_login_at = now(), password_hash = coalesce($3, password_hash) "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid" },
+	    "WHERE id = $1::uuid AND tenant_id = $2::uuid AND password_hash = $4 "
+	    "AND status = 'active' AND NOT coalesce(locked_until > now(), false) "
+	    "RETURNING id" },
 	[ST_SESSION_NEW] = { "session_new", 3,
 	    "INSERT INTO sessions (tenant_id, user_id, amr) VALUES ($1::uuid, "
 	    "$2::uuid, string_to_array($3, ' ')) RETURNING id" },
