@@ -111,7 +111,8 @@ rate_limit(struct xv_req *req, const char *email)
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if ((r = xv_req_run(req, ST_ATTEMPT, 4, p, &rc)) == NULL)
+	if (xv_req_run(req, ST_ASYNC, 0, NULL, &rc) == NULL ||
+	    (r = xv_req_run(req, ST_ATTEMPT, 4, p, &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot count the attempt");
 	if (atol(xv_val(r, 0, "retry_after")) > 0) {
 		xv_resp_header(req, "Retry-After", xv_val(r, 0, "retry_after"));
@@ -134,7 +135,8 @@ count_failure(struct xv_req *req, json_t *s, const char *uid)
 			    "lockout_duration_minutes", 15)) };
 	enum xv_err	 rc;
 
-	if (xv_req_run(req, ST_FAIL, 5, p, &rc) == NULL)
+	if (xv_req_run(req, ST_ASYNC, 0, NULL, &rc) == NULL ||
+	    xv_req_run(req, ST_FAIL, 5, p, &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot count the failure");
 	return bad_credentials(req);
 }
