@@ -4,6 +4,7 @@
 # no transaction open, the four refusals that answer alike, the rate
 # limit's sliding window, the lockout's duration and reset window, the
 # password history and maximum age, and TOTP codes computed by oathtool.
+# The rate limit's count is shared with a second server of its own.
 load helpers
 load auth_helpers
 
@@ -133,6 +134,42 @@ hash_of() { super_psql -c "SELECT password_hash FROM users WHERE id = '$1'"; }
 	# the count is by email (any case) in the tenant
 	login "$A" "${e^^}" Wrong-Pass1
 	problem_is 401 invalid_credentials
+}
+
+# fcgi_login SOCKET TENANT EMAIL PASSWORD: a login sent straight to the
+# FastCGI socket (Debian's cgi-fcgi), from the address the web server
+# reports for the tests' curl; prints the answer's status.
+fcgi_login() {
+	local b="{\"email\":\"$3\",\"password\":\"$4\"}"
+	printf '%s' "$b" | env -i REQUEST_METHOD=POST REQUEST_URI=/auth/login \
+	    CONTENT_TYPE=application/json CONTENT_LENGTH=${#b} HTTP_X_TENANT_ID="$2" \
+	    REMOTE_ADDR=127.0.0.1 SERVER_PROTOCOL=HTTP/1.1 \
+	    cgi-fcgi -bind -connect "$1" | tr -d '\r' | sed -n 's/^Status: \([0-9]*\).*/\1/p'
+}
+
+@test "rate limit: a second server, with processes and a connection of its own, shares the web server's count" {
+	local e sock pid i
+	e=$(addr)
+	mkuser "$A" "$e" >/dev/null
+	sock=$BATS_FILE_TMPDIR/second.sock
+	env XAVYO_CONF="$XAVYO_CONF" "${XV_BIN:-$XV_SRC/cgi-bin}/auth.fcgi" -s "$sock" -c 2 \
+	    </dev/null >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	# attempts 1, 3 and 5 through the web server, 2 and 4 through the other
+	for i in 1 2 3 4 5; do
+		if [ $((i % 2)) = 1 ]; then
+			login "$A" "$e" Wrong-Pass1
+			problem_is 401 invalid_credentials
+		else
+			[ "$(fcgi_login "$sock" "$A" "$e" Wrong-Pass1)" = 401 ]
+		fi
+	done
+	[ "$(fcgi_login "$sock" "$A" "$e" "$PW")" = 429 ]
+	login "$A" "$e" "$PW"
+	problem_is 429 rate_limited
+	kill "$pid"
+	wait "$pid" || true
 }
 
 @test "lockout: it ends by itself after lockout_duration_minutes" {
