@@ -302,3 +302,23 @@ fcgi_login() {
 	    -d "{\"mfa_token\":\"$m\",\"code\":\"$(totp "$secret" 1)\"}"
 	status_is 200
 }
+
+@test "xavyoctl bootstrap without --password-file prints a generated password once, and it logs in" {
+	local e out pw tok
+	e="boot-$(date +%s%N | tail -c 7)@localhost"
+	# no super admin for the moment, so that bootstrap makes one
+	super_psql -c "UPDATE users SET roles = '{}' WHERE tenant_id = '$SYSTEM_TENANT_ID' AND email = 'admin@localhost'"
+	out=$("$XV_CTL" bootstrap -e "$e")
+	super_psql -c "UPDATE users SET roles = '{super_admin}' WHERE tenant_id = '$SYSTEM_TENANT_ID' AND email = 'admin@localhost'"
+	pw=$(printf '%s\n' "$out" | sed -n 's/^super admin password (shown once): //p')
+	[ "${#pw}" -ge 32 ] || { echo "$out"; return 1; }
+	login "$SYSTEM_TENANT_ID" "$e" "$pw"
+	status_is 200
+	tok=$(printf '%s' "$body" | jq -r .access_token)
+	[ "$(claims "$tok" | jq -r '.roles | join(",")')" = super_admin ]
+	# the password is in no log, and a second bootstrap shows none
+	! grep -rqF -- "$pw" "$XV_STACK/log"
+	out=$("$XV_CTL" bootstrap -e "other-$e")
+	[[ "$out" != *"shown once"* ]]
+	super_psql -c "UPDATE users SET roles = '{}', status = 'disabled' WHERE tenant_id = '$SYSTEM_TENANT_ID' AND email = '$e'"
+}
