@@ -64,8 +64,8 @@ hash_of() { super_psql -c "SELECT password_hash FROM users WHERE id = '$1'"; }
 	mkuser "$A" "$e" >/dev/null
 	out=$(mktemp)
 	# Hold the sessions table against inserts, which only a login's last
-	# step makes, for 4 s.
-	super_psql -c "BEGIN; LOCK TABLE sessions IN SHARE MODE; SELECT pg_sleep(4); COMMIT;" >/dev/null &
+	# step makes, for 3 s.
+	super_psql -c "BEGIN; LOCK TABLE sessions IN SHARE MODE; SELECT pg_sleep(3); COMMIT;" >/dev/null &
 	for waited in $(seq 50); do
 		[ "$(super_psql -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'sessions' AND l.mode = 'ShareLock' AND l.granted")" = 1 ] && break
 		sleep 0.05
@@ -73,7 +73,7 @@ hash_of() { super_psql -c "SELECT password_hash FROM users WHERE id = '$1'"; }
 	curl -sS -o /dev/null -w '%{http_code}' -X POST "$XV_URL/auth/login" \
 	    -H "Content-Type: application/json" -H "X-Tenant-ID: $A" \
 	    -d "{\"email\":\"$e\",\"password\":\"$PW\"}" >"$out" &
-	for waited in $(seq 60); do
+	for waited in $(seq 50); do
 		[ "$(super_psql -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'xavyo_auth' AND wait_event_type = 'Lock'")" = 1 ] && break
 		sleep 0.05
 	done
