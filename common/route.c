@@ -368,6 +368,42 @@ out:
 	return rc;
 }
 
+/*
+ * Commits the request's transaction early, so that slow work that needs
+ * no database (hashing a password) holds no connection state, no
+ * snapshot, no lock and no row of anyone else's while it runs: what the
+ * handler wrote so far (a login attempt counted) stands.  Then
+ * xv_req_resume begins the next transaction, scoped to the same tenant
+ * and checked again (it may have been suspended meanwhile); dispatch
+ * commits or rolls back that one as usual.  Nothing to do on a route
+ * without a transaction.
+ */
+enum xv_err
+xv_req_pause(struct xv_req *req)
+{
+	enum xv_err	rc;
+
+	if (req->route == NULL || req->route->no_txn)
+		return XV_OK;
+	if ((rc = xv_db_commit()) != XV_OK)
+		return xv_fail(req, rc, NULL, "cannot commit");
+	return XV_OK;
+}
+
+enum xv_err
+xv_req_resume(struct xv_req *req)
+{
+	enum xv_err	rc;
+
+	if (req->route == NULL || req->route->no_txn)
+		return XV_OK;
+	if ((rc = xv_db_begin()) != XV_OK)
+		return xv_fail(req, rc, NULL, "database unavailable");
+	if (req->tenant[0] == '\0')
+		return XV_OK;
+	return xv_tenant_enter(req, req->route->tenancy == XV_TENANT_SYS);
+}
+
 /* GET /healthz in every program: 200 when the database answers, else 503. */
 static void
 health(struct xv_req *req)
