@@ -223,7 +223,7 @@ xv_secret_needs() {
 # and in DIR/secrets/programs a secrets file for each program (and the
 # owner, that is xavyoctl) that its user alone can read.
 xv_stack_conf() {
-	local d=$1 pgport=$2 http=$3 smtp=$4 r k f
+	local d=$1 pgport=$2 http=$3 smtp=${4:-2525} r k f
 	{
 		echo "# xavyo.conf: written by script/up for this stack; see xavyo.conf(5)"
 		echo "# Each program's secrets: secrets_dir/PROGRAM.conf"

@@ -73,3 +73,32 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"configuration and database OK"* ]]
 }
+
+@test "smtp_tls required (the default) sends nothing to a server without STARTTLS" {
+	local e
+	e=$(addr)
+	xv_mailer_stop "$XV_STACK"
+	invite "$A" "$e"
+	status_is 201
+	run xv_as_prog mailer env XAVYO_CONF="$XAVYO_CONF" XAVYO_MAILER_SMTP_TLS=required \
+	    "$XV_BIN/xavyo-mailer" -1
+	[ "$status" -eq 0 ]
+	[ "$(super_psql -c "SELECT status || ' ' || attempts FROM mail_outbox WHERE recipient = '$e'")" = "queued 1" ]
+	super_psql -c "SELECT last_error FROM mail_outbox WHERE recipient = '$e'" | grep -iq 'ssl\|tls'
+	[ -z "$(mail_files "$e")" ]
+	xv_mailer_start "$XV_STACK"
+	mail_wait "$e" 1 10
+}
+
+@test "the sender and the program read each other's secrets not" {
+	local dir
+	xv_root || skip "as root only: each runs as its own user"
+	dir=$(sed -n 's/^secrets_dir *= *//p' "$XAVYO_CONF")
+	run xv_as_prog mailer cat "$dir/invitations.conf"
+	[ "$status" -ne 0 ]
+	run xv_as_prog invitations cat "$dir/mailer.conf"
+	[ "$status" -ne 0 ]
+	run xv_as_prog mailer cat "$dir/mailer.conf"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *outbox_key* ]]
+}

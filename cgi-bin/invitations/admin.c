@@ -271,10 +271,10 @@ invitation_resend(struct xv_req *req)
 }
 
 /*
- * Each invitation resent in a savepoint of its own would let one failure
- * keep the others; instead every check that can refuse runs before any
- * write (resend_one refuses before it writes), and a database failure
- * fails the whole request.
+ * One invitation of a bulk resend: counted in *n, or added to skipped
+ * with the reason.  resend_one refuses before it writes anything (an
+ * error in SQL would abort the whole transaction), so a skip leaves the
+ * others going; a database failure fails the whole request.
  */
 static enum xv_err
 bulk_one(struct xv_req *req, const char *id, json_t *skipped, int *n)
@@ -284,10 +284,10 @@ bulk_one(struct xv_req *req, const char *id, json_t *skipped, int *n)
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if (xv_uuid_canon(id, canon) != 0)
-		rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such invitation"),
-		    why = "not_found";
-	else
+	if (xv_uuid_canon(id, canon) != 0) {
+		rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such invitation");
+		why = "not_found";
+	} else
 		rc = resend_one(req, canon, &why, &r);
 	if (rc == XV_OK) {
 		(*n)++;
