@@ -89,6 +89,11 @@ fresh() {
 	pw=$(grep '^PG_SUPER_PW=' "$XV_STACK/secrets/secrets.env" | cut -d= -f2)
 	run bash -c "PGPASSWORD=$pw pg_dump -h '$XV_STACK/run' -p '$XV_PGPORT' -U postgres xavyo | grep -c -- '$TOK'"
 	[ "$output" = 0 ]
+	# Marked sent once the server answered, a moment after the file.
+	for _ in $(seq 1 50); do
+		[ "$(super_psql -c "SELECT count(*) FROM mail_outbox WHERE invitation_id = '$ID' AND status = 'sent' AND token_sealed IS NULL")" = 1 ] && break
+		sleep 0.1
+	done
 	[ "$(super_psql -c "SELECT count(*) FROM mail_outbox WHERE invitation_id = '$ID' AND status = 'sent' AND token_sealed IS NULL")" = 1 ]
 	[ "$(super_psql -c "SELECT count(*) FROM invitations WHERE id = '$ID' AND token_hash ~ '^[0-9a-f]{64}$'")" = 1 ]
 }
