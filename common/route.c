@@ -342,7 +342,7 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 	}
 	rc = r->handler(req);
 out:
-	if (txn) {
+	if (txn || req->txn) {
 		/*
 		 * A route that counts failures (login attempts, lockout)
 		 * keeps them even when it answers an error: only the
@@ -362,6 +362,20 @@ out:
 			xv_db_rollback();
 	}
 	return rc;
+}
+
+enum xv_err
+xv_req_begin(struct xv_req *req, const char *tenant)
+{
+	enum xv_err rc;
+
+	if (req->txn || req->route == NULL || !req->route->no_txn ||
+	    xv_uuid_canon(tenant, req->tenant) != 0)
+		return xv_fail(req, XV_E_INTERNAL, NULL, "bad late transaction");
+	if ((rc = xv_db_begin()) != XV_OK)
+		return xv_fail(req, rc, NULL, "database unavailable");
+	req->txn = 1;
+	return xv_tenant_enter(req, 0);
 }
 
 /* GET /healthz in every program: 200 when the database answers, else 503. */
@@ -423,7 +437,11 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 		style = prog->routes[i].style;
 		rc = dispatch(&prog->routes[i], &req);
 	}
-	if (!req.answered && style == XV_STYLE_OAUTH)
+	if (!req.answered && style == XV_STYLE_HTML)
+		xv_html_error(&req, xv_err_status(rc == XV_OK || rc == XV_DONE ?
+		    XV_E_INTERNAL : rc), req.err_detail[0] ? req.err_detail :
+		    xv_err_title(rc));
+	else if (!req.answered && style == XV_STYLE_OAUTH)
 		xv_resp_oauth_error(&req, rc == XV_OK || rc == XV_DONE ?
 		    XV_E_INTERNAL : rc);
 	else if (!req.answered)

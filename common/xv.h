@@ -187,6 +187,9 @@ struct xv_eckey	*xv_keys_signer(char **kid);
  */
 char		*xv_access_token(const char *sub, const char *client_id,
 		    const char *tid, long ttl, json_t *extra);
+/* An OpenID Connect ID token (typ JWT); see keys.c.  Caller frees. */
+char		*xv_id_token(const char *sub, const char *aud, long ttl,
+		    json_t *extra);
 /* Public PEM for kid, cached per process (public keys never change). */
 const char	*xv_keys_public(const char *kid);
 /* The public key of kid, parsed and cached like its PEM (borrowed). */
@@ -238,6 +241,7 @@ struct xv_client {
 	char	 client_id[64];
 	char	 tenant[XV_UUID_LEN + 1];
 	int	 active;
+	int	 is_public;		/* authenticated by client_id alone */
 	int	 suspended;		/* its tenant is */
 	long	 valid_after;		/* its tenant's tokens issued before: void */
 	int	 tok_state;		/* the token's state was read */
@@ -296,6 +300,7 @@ struct xv_req {
 	char		 err_field[128];
 	const char	*err_code;	/* overrides xv_err_code */
 	struct timespec	 t0;
+	int		 txn;		/* xv_req_begin opened the transaction */
 };
 
 const char	*xv_req_header(struct xv_req *, const char *cgi_name);
@@ -309,6 +314,8 @@ const char	*xv_req_client_ip(struct xv_req *);
 enum xv_err	 xv_req_page(struct xv_req *, long *limit, long *offset);
 /* Percent-decodes n bytes ('+' as space); caller frees; NULL if bad. */
 char		*xv_urldecode(const char *, size_t n);
+/* RFC 3986 percent-encoding of all but the unreserved; caller frees. */
+char		*xv_urlencode(const char *);
 /* Occurrences of name in a form string; first value to *val (freed by caller). */
 int		 xv_form_get(const char *form, const char *name, char **val);
 
@@ -481,7 +488,8 @@ enum xv_body {
 
 enum xv_style {
 	XV_STYLE_PROBLEM,	/* RFC 9457 problem JSON */
-	XV_STYLE_OAUTH		/* RFC 6749 section 5.2 error JSON */
+	XV_STYLE_OAUTH,		/* RFC 6749 section 5.2 error JSON */
+	XV_STYLE_HTML		/* a browser's: an HTML error page (html.c) */
 };
 
 struct xv_route {
@@ -516,6 +524,15 @@ struct xv_program {
 int	xv_route_match(const struct xv_route *, size_t, const char *path,
 	    enum xv_method, const char *params[XV_PARAMS_MAX],
 	    unsigned *allowed, int *resource);
+/*
+ * For the routes whose tenant is known only once the handler has read
+ * something (the client of /oauth/authorize, the grant of /oauth/token):
+ * sets req->tenant to tenant, begins the request's transaction and
+ * enters the tenant, as dispatch does before other handlers; dispatch
+ * commits or rolls it back by the same rules.  A suspended or unknown
+ * tenant fails as xv_tenant_enter says.
+ */
+enum xv_err	xv_req_begin(struct xv_req *, const char *tenant);
 /* The FastCGI main loop; returns the process exit status. */
 int	xv_main(const struct xv_program *, int argc, char *argv[]);
 
@@ -629,6 +646,34 @@ long long	 xv_totp_check(const unsigned char *key, size_t keylen,
 		    const char *code, time_t now, long long last);
 /* RFC 4648 base32 without padding; caller frees. */
 char		*xv_base32_encode(const unsigned char *, size_t);
+
+/* ---- browser pages (html.c) ---- */
+
+/* Appends s HTML-escaped (& < > " ') to b. */
+void		 xv_html_esc(struct xv_buf *, const char *s);
+/*
+ * Answers a small HTML page: the shell (lang, charset, viewport, title
+ * as h1) around body, which is HTML the caller built and escaped.
+ */
+enum xv_err	 xv_html_page(struct xv_req *, int status, const char *title,
+		    const char *body);
+/* An error page saying msg (escaped). */
+enum xv_err	 xv_html_error(struct xv_req *, int status, const char *msg);
+/* The value of cookie name (caller frees), or NULL. */
+char		*xv_req_cookie(struct xv_req *, const char *name);
+/*
+ * Set-Cookie: HttpOnly, SameSite=Lax, Secure unless the issuer is http
+ * on loopback; max_age < 0: a browser-session cookie, 0: deletes it.
+ */
+void		 xv_resp_cookie(struct xv_req *, const char *name,
+		    const char *value, const char *path, long max_age);
+/*
+ * The CSRF token for a form (kept by the request; sets the cookie it is
+ * bound to when the browser has none), or NULL; xv_csrf_ok checks a
+ * posted token against the cookie, in constant time.
+ */
+const char	*xv_csrf_token(struct xv_req *);
+int		 xv_csrf_ok(struct xv_req *, const char *token);
 
 /* ---- audit (audit.c) ---- */
 
