@@ -245,14 +245,13 @@ req_write(struct xv_req *req)
 
 	xv_buf_addf(&h, "Status: %d\r\n", req->status ? req->status : 500);
 	xv_buf_addf(&h, "X-Request-Id: %s\r\n", req->request_id);
-	xv_buf_add(&h, "X-Content-Type-Options: nosniff\r\n"
+	XV_BUF_LIT(&h, "X-Content-Type-Options: nosniff\r\n"
 	    "X-Frame-Options: DENY\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
-	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n",
-	    strlen("X-Content-Type-Options: nosniff\r\n"
-	    "X-Frame-Options: DENY\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
-	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"));
+	    "Referrer-Policy: no-referrer\r\n");
+	/* A page (html.c) sets its own, as strict, that lets its style in. */
+	if (!req->own_csp)
+		XV_BUF_LIT(&h, "Content-Security-Policy: default-src 'none'; "
+		    "frame-ancestors 'none'\r\n");
 	if (wk)
 		xv_buf_addf(&h, "Cache-Control: public, max-age=300\r\n");
 	else
@@ -437,10 +436,10 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 		style = prog->routes[i].style;
 		rc = dispatch(&prog->routes[i], &req);
 	}
-	if (!req.answered && style == XV_STYLE_HTML)
-		xv_html_error(&req, xv_err_status(rc == XV_OK || rc == XV_DONE ?
-		    XV_E_INTERNAL : rc), req.err_detail[0] ? req.err_detail :
-		    xv_err_title(rc));
+	if (!req.answered && style == XV_STYLE_PAGE &&
+	    !xv_html_wants_json(&req))
+		xv_html_problem(&req, rc == XV_OK || rc == XV_DONE ?
+		    XV_E_INTERNAL : rc);
 	else if (!req.answered && style == XV_STYLE_OAUTH)
 		xv_resp_oauth_error(&req, rc == XV_OK || rc == XV_DONE ?
 		    XV_E_INTERNAL : rc);

@@ -335,6 +335,9 @@ struct xv_req {
 	const char	*err_code;	/* overrides xv_err_code */
 	struct timespec	 t0;
 	int		 txn;		/* xv_req_begin opened the transaction */
+	int		 is_form;	/* the body is a form */
+	int		 own_csp;	/* a page set its own CSP (html.c) */
+	const char	*form_action;	/* an origin a page's form may reach */
 };
 
 const char	*xv_req_header(struct xv_req *, const char *cgi_name);
@@ -531,7 +534,8 @@ enum xv_body {
 enum xv_style {
 	XV_STYLE_PROBLEM,	/* RFC 9457 problem JSON */
 	XV_STYLE_OAUTH,		/* RFC 6749 section 5.2 error JSON */
-	XV_STYLE_HTML		/* a browser's: an HTML error page (html.c) */
+	XV_STYLE_PAGE		/* an HTML page, or problem JSON to a client
+				   that asks for JSON (html.c) */
 };
 
 struct xv_route {
@@ -689,18 +693,32 @@ long long	 xv_totp_check(const unsigned char *key, size_t keylen,
 /* RFC 4648 base32 without padding; caller frees. */
 char		*xv_base32_encode(const unsigned char *, size_t);
 
-/* ---- browser pages (html.c) ---- */
+/* ---- HTML pages (html.c) ---- */
 
-/* Appends s HTML-escaped (& < > " ') to b. */
-void		 xv_html_esc(struct xv_buf *, const char *s);
+/* Appends s to b with &, <, >, " and ' escaped. */
+void		 xv_html_esc(struct xv_buf *b, const char *s);
 /*
- * Answers a small HTML page: the shell (lang, charset, viewport, title
- * as h1) around body, which is HTML the caller built and escaped.
+ * Answers status with a complete page: title (escaped) and main (HTML,
+ * as given) in the one page shell, with its stylesheet inline and a
+ * Content-Security-Policy that allows that stylesheet alone, forms to
+ * this origin (and req->form_action, if set), and no framing.
  */
 enum xv_err	 xv_html_page(struct xv_req *, int status, const char *title,
-		    const char *body);
-/* An error page saying msg (escaped). */
-enum xv_err	 xv_html_error(struct xv_req *, int status, const char *msg);
+		    const char *main);
+/* 1 when the client speaks JSON: Accept names it, or it sent a JSON body. */
+int		 xv_html_wants_json(struct xv_req *);
+/* Renders the failure e as a page (XV_STYLE_PAGE). */
+void		 xv_html_problem(struct xv_req *, enum xv_err e);
+/*
+ * CSRF, signed double submit: xv_csrf_issue sets a cookie (HttpOnly,
+ * SameSite=Strict, Path the request's path, Secure when the issuer is
+ * https) holding a random value and returns the form field's value, the
+ * value's HMAC for purpose (kept by the request).  xv_csrf_check is 1
+ * when field matches the cookie sent with the request, for purpose.
+ */
+const char	*xv_csrf_issue(struct xv_req *, const char *purpose);
+int		 xv_csrf_check(struct xv_req *, const char *purpose,
+		    const char *field);
 /* The value of cookie name (caller frees), or NULL. */
 char		*xv_req_cookie(struct xv_req *, const char *name);
 /*
@@ -709,13 +727,6 @@ char		*xv_req_cookie(struct xv_req *, const char *name);
  */
 void		 xv_resp_cookie(struct xv_req *, const char *name,
 		    const char *value, const char *path, long max_age);
-/*
- * The CSRF token for a form (kept by the request; sets the cookie it is
- * bound to when the browser has none), or NULL; xv_csrf_ok checks a
- * posted token against the cookie, in constant time.
- */
-const char	*xv_csrf_token(struct xv_req *);
-int		 xv_csrf_ok(struct xv_req *, const char *token);
 
 /* ---- audit (audit.c) ---- */
 

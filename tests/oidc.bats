@@ -65,6 +65,8 @@ sign_in_and_exchange() {
 	status_is 200
 	[[ "$(header Content-Type)" == text/html* ]]
 	[[ "$(header Content-Security-Policy)" == *"frame-ancestors 'none'"* ]]
+	# The post ends in a redirect to the client: its origin, and no other.
+	[[ "$(header Content-Security-Policy)" == *"form-action 'self' http://127.0.0.1:9;"* ]]
 	[[ "$(header Cache-Control)" == no-store ]]
 	[[ "$body" == *'name="csrf"'* && "$body" == *'<label for="password">'* ]]
 	! grep -qiE '(src|href)=' <<<"$body"

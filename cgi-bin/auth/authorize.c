@@ -193,13 +193,13 @@ authz_read(struct xv_req *req, struct authz *az)
 	memset(az, 0, sizeof(*az));
 	if (authz_client(req, param(req, "client_id", &dup), az) != XV_OK ||
 	    dup)
-		return xv_html_error(req, 400, "The application that sent you "
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL, "The application that sent you "
 		    "here is not known (client_id).");
 	az->redirect_uri = param(req, "redirect_uri", &dup);
 	if (dup || (az->redirect_uri != NULL &&
 	    !has(az->redirects, az->redirect_uri)) ||
 	    (az->redirect_uri == NULL && json_array_size(az->redirects) != 1))
-		return xv_html_error(req, 400, "The application that sent you "
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL, "The application that sent you "
 		    "here gave an address to return to that is not registered "
 		    "(redirect_uri).");
 	if (az->redirect_uri == NULL)
@@ -457,7 +457,7 @@ oauth_logout(struct xv_req *req)
 	if (hint != NULL && ((cl = xv_keep_json(req, xv_jwt_verify(hint,
 	    XV_USE_ID_HINT))) == NULL || json_unpack(cl, "{s:s, s:s, s?s}",
 	    "aud", &aud, "tid", &tid, "sid", &sid) != 0))
-		return xv_html_error(req, 400, "The sign-out request is not "
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL, "The sign-out request is not "
 		    "valid (id_token_hint).");
 	if (cid == NULL)
 		cid = aud;
@@ -465,10 +465,10 @@ oauth_logout(struct xv_req *req)
 	if (authz_client(req, cid, &az) != XV_OK ||
 	    (aud != NULL && strcmp(aud, cid) != 0) ||
 	    (tid != NULL && strcmp(tid, az.tenant) != 0))
-		return xv_html_error(req, 400, "The application that sent you "
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL, "The application that sent you "
 		    "here is not known (client_id or id_token_hint).");
 	if (to != NULL && !has(az.logouts, to))
-		return xv_html_error(req, 400, "The address to return to is not "
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL, "The address to return to is not "
 		    "registered (post_logout_redirect_uri).");
 	if ((rc = xv_req_begin(req, az.tenant)) != XV_OK)
 		return rc;

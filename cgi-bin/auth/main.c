@@ -266,11 +266,11 @@ static const char *const authorize_params[] = { "client_id",
 
 static const struct xv_route routes[] = {
 	{ XV_GET | XV_POST, "/oauth/authorize", BROWSER, .body = XV_BODY_FORM,
-	    .params = authorize_params, .style = XV_STYLE_HTML,
+	    .params = authorize_params, .style = XV_STYLE_PAGE,
 	    .keep_on_error = 1, .handler = oauth_authorize },
 	{ XV_GET | XV_POST, "/oauth/userinfo", BROWSER, .body = XV_BODY_FORM,
 	    .style = XV_STYLE_OAUTH, .handler = oauth_userinfo },
-	{ XV_GET, "/oauth/logout", BROWSER, .style = XV_STYLE_HTML,
+	{ XV_GET, "/oauth/logout", BROWSER, .style = XV_STYLE_PAGE,
 	    .handler = oauth_logout },
 	{ XV_POST, "/auth/login", .cred = XV_CRED_NONE,
 	    .tenancy = XV_TENANT_REQ, .body = XV_BODY_JSON,

@@ -28,15 +28,38 @@ hidden(struct xv_buf *b, const char *name, const char *value)
 	XV_BUF_LIT(b, "\">\n");
 }
 
+/*
+ * The origin of uri (scheme://host[:port]), which the page's
+ * Content-Security-Policy must let its form reach: the post ends in a
+ * redirect there, and browsers hold that redirect to form-action.
+ */
+static const char *
+origin(struct xv_req *req, const char *uri)
+{
+	const char	*h = strstr(uri, "://");
+	size_t		 n;
+
+	if (h == NULL)
+		return NULL;
+	h += 3;
+	n = strcspn(h, "/?#");
+	/* Nothing but a host and a port goes into the header. */
+	if (n == 0 || strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:[]") < n)
+		return NULL;
+	return xv_keep_str(req, strndup(uri, h - uri + n));
+}
+
 /* The form's opening, the request in hidden fields, the CSRF token. */
 static int
 form_open(struct xv_req *req, struct xv_buf *b, const struct authz *az,
     const char *step, const char *msg)
 {
-	const char *csrf = xv_csrf_token(req);
+	const char *csrf = xv_csrf_issue(req, "signin");
 
 	if (csrf == NULL)
 		return -1;
+	req->form_action = origin(req, az->redirect_uri);
 	if (msg != NULL) {
 		XV_BUF_LIT(b, "<p role=\"alert\"><strong>");
 		xv_html_esc(b, msg);
@@ -191,7 +214,7 @@ signin_step(struct xv_req *req, const struct authz *az)
 	const char	*step = authz_param(req, "step");
 	json_t		*s = settings(req);
 
-	if (!xv_csrf_ok(req, authz_param(req, "csrf")))
+	if (!xv_csrf_check(req, "signin", authz_param(req, "csrf")))
 		return signin_form(req, az, 403,
 		    "This form has expired. Please sign in again.");
 	if (strcmp(step, "password") == 0)
