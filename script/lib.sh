@@ -19,7 +19,8 @@ XV_SVC=xavyo
 XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
  libpq-dev libargon2-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
  postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
- python3-jwt python3-cryptography mandoc wrk iproute2"
+ python3-jwt python3-cryptography mandoc wrk iproute2
+ chromium nodejs oathtool python3-authlib python3-requests"
 XV_PROGRAMS="tenants oauth apikeys auth"
 # xavyoctl, which migrates and bootstraps: the build's, unless a test of
 # packaged programs (tests/package/run) names another.
@@ -406,4 +407,20 @@ xv_stack_up() {
 	xv_stack_conf "$d" "$pgport" "$http"
 	xv_db_setup "$d"
 	xv_server_start "$d" "$http" "$procs" "$server"
+}
+
+# xv_browser_deps: tests/browser's node modules (playwright-core, as
+# package-lock.json pins it), installed by npm ci when missing or older
+# than the lock; never a browser (the tests drive Debian's chromium).
+# A lock file keeps two passes of script/test from installing at once.
+xv_browser_deps() {
+	local b=$XV_SRC/tests/browser
+	(
+		flock 9
+		if [ ! -f "$b/node_modules/.package-lock.json" ] ||
+		    [ "$b/package-lock.json" -nt "$b/node_modules/.package-lock.json" ]; then
+			cd "$b" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci \
+			    --no-audit --no-fund --ignore-scripts >&2
+		fi
+	) 9>"$b/.npm-lock"
 }
