@@ -398,3 +398,10 @@ sign_in_and_exchange() {
 	new_client "$A" "$(admin_token "$A")" '{"name":"x","client_type":"public","grant_types":["authorization_code"],"redirect_uris":["https://app.example/cb"],"post_logout_redirect_uris":["https://app.example/bye"]}'
 	jq_is '.post_logout_redirect_uris[0]' https://app.example/bye
 }
+
+@test "python3-authlib, from the discovery URL alone, signs in, validates the ID token against the JWKS, refreshes" {
+	run "$XV_SRC/tests/tools/oidc-authlib" "$XV_URL" "$CID" "$RP" "$EMAIL" "$PW"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = ok ]
+}
