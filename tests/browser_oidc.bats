@@ -4,7 +4,11 @@
 # tests/browser/oidc.js): a public client with PKCE signs a user in,
 # with a TOTP enrollment when the tenant requires MFA, gets tokens,
 # authorizes again without the form, refreshes, and sees a reused
-# refresh token revoked.
+# refresh token revoked.  Then Apache's mod_auth_openidc as a relying
+# party (tests/rp/apache-rp.conf, over plain http on loopback: the
+# module warns and works, no TLS bridge is needed) signs a user in
+# through the same page and passes the claims to a protected page
+# (tests/browser/rp.js).
 load helpers
 load oauth_helpers
 load oidc_helpers
@@ -47,6 +51,47 @@ browser() {
 	status_is 200
 	run browser oidc.js "$XV_URL" "$CLIENT_ID" "$RP" "$e" "$PW"
 	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *ok ]]
+}
+
+# rp_start CLIENT_ID SECRET: Apache with mod_auth_openidc as a relying
+# party on port RP_PORT (RP_URL), its protected page showing the claims.
+rp_start() {
+	local def=()
+	RP_DIR=$(mktemp -d)
+	RP_URL=http://127.0.0.1:$RP_PORT
+	mkdir "$RP_DIR/www" "$RP_DIR/www/protected"
+	printf '%s\n' '<p>email=<!--#echo var="OIDC_CLAIM_email" --></p>' \
+	    '<p>name=<!--#echo var="OIDC_CLAIM_name" --></p>' \
+	    '<p>sub=<!--#echo var="OIDC_CLAIM_sub" --></p>' \
+	    > "$RP_DIR/www/protected/index.html"
+	chmod -R a+rX "$RP_DIR"
+	xv_root && { def=(-D RP_AS_ROOT); chown "$XV_SVC" "$RP_DIR"; }
+	RP_DIR=$RP_DIR RP_PORT=$RP_PORT RP_USER=$XV_SVC IDP=$XV_URL \
+	    RP_CLIENT_ID=$1 RP_CLIENT_SECRET=$2 \
+	    RP_PASSPHRASE=$(openssl rand -hex 16) \
+	    apache2 -f "$XV_SRC/tests/rp/apache-rp.conf" "${def[@]}" -k start
+}
+rp_stop() {
+	[ -f "$RP_DIR/rp.pid" ] && kill "$(cat "$RP_DIR/rp.pid")"
+	sleep 0.2
+	rm -rf "$RP_DIR"
+}
+teardown() {
+	if [ -n "${RP_DIR:-}" ]; then rp_stop; fi
+}
+
+@test "Apache's mod_auth_openidc, from the discovery URL, signs a user in and passes the claims to a protected page" {
+	new_tenant brwrp
+	e=$(addr)
+	mkuser "$TENANT_ID" "$e" >/dev/null
+	RP_PORT=$(xv_free_port)
+	new_client "$TENANT_ID" "$ADMIN_JWT" "{\"name\":\"Apache RP\",\"client_type\":\"confidential\",\"grant_types\":[\"authorization_code\"],\"redirect_uris\":[\"http://127.0.0.1:$RP_PORT/protected/redirect_uri\"],\"scopes\":[\"read\"]}"
+	rp_start "$CLIENT_ID" "$CLIENT_SECRET"
+	run browser rp.js "$RP_URL/protected/index.html" "$e" "$PW"
+	echo "$output"
+	grep -i "error" "$RP_DIR/rp-error.log" | tail -5 || true
 	[ "$status" -eq 0 ]
 	[[ "$output" == *ok ]]
 }
