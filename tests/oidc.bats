@@ -234,6 +234,34 @@ sign_in_and_exchange() {
 	oauth_error_is 400 invalid_grant
 }
 
+@test "a client's refresh token is nothing to /auth/refresh, and a login's nothing to the client" {
+	sign_in_and_exchange
+	rt=$(jq -r .refresh_token <<<"$TOKENS")
+	api POST /auth/refresh -H "Content-Type: application/json" -d "{\"refresh_token\":\"$rt\"}"
+	problem_is 401 invalid_token
+	api POST /auth/login -H "Content-Type: application/json" -H "X-Tenant-ID: $A" \
+	    -d "{\"email\":\"$EMAIL\",\"password\":\"$PW\"}"
+	status_is 200
+	lrt=$(jq -r .refresh_token <<<"$body")
+	api POST /oauth/token -d grant_type=refresh_token -d "client_id=$CID" --data-urlencode "refresh_token=$lrt"
+	oauth_error_is 400 invalid_grant
+	# Both still work where they belong.
+	api POST /oauth/token -d grant_type=refresh_token -d "client_id=$CID" --data-urlencode "refresh_token=$rt"
+	status_is 200
+}
+
+@test "userinfo refuses the token of a client deactivated since" {
+	new_client "$A" "$(admin_token "$A")" "{\"name\":\"gone\",\"client_type\":\"public\",\"grant_types\":[\"authorization_code\"],\"redirect_uris\":[\"$RP\"]}"
+	sign_in_and_exchange "$CLIENT_ID"
+	at=$(jq -r .access_token <<<"$TOKENS")
+	api GET /oauth/userinfo -H "Authorization: Bearer $at"
+	status_is 200
+	api DELETE "/admin/oauth/clients/$CLIENT_REC" -H "Authorization: Bearer $(admin_token "$A")" -H "X-Tenant-ID: $A"
+	status_is 204
+	api GET /oauth/userinfo -H "Authorization: Bearer $at"
+	status_is 401
+}
+
 @test "revocation: a public client revokes its refresh token with its client_id alone" {
 	sign_in_and_exchange
 	rt=$(jq -r .refresh_token <<<"$TOKENS")

@@ -394,6 +394,7 @@ oauth_userinfo(struct xv_req *req)
 {
 	const char	*h = xv_req_header(req, "HTTP_AUTHORIZATION");
 	const char	*sub, *tid, *sid, *cid, *jti, *scope, *p[2];
+	struct authz	 az;
 	json_t		*cl = NULL, *out;
 	json_int_t	 iat;
 	PGresult	*r;
@@ -408,6 +409,11 @@ oauth_userinfo(struct xv_req *req)
 		return userinfo_denied(req, "an access token of this flow is "
 		    "required");
 	scope = json_string_value(json_object_get(cl, "scope"));
+	/* Its client still active, in the token's tenant. */
+	memset(&az, 0, sizeof(az));
+	if (authz_client(req, cid, &az) != XV_OK ||
+	    strcmp(az.tenant, tid) != 0)
+		return userinfo_denied(req, "invalid token");
 	if ((rc = xv_req_begin(req, tid)) != XV_OK)
 		return rc == XV_E_UNAVAILABLE || rc == XV_E_INTERNAL ? rc :
 		    userinfo_denied(req, "invalid token");

@@ -88,6 +88,7 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_RT_INSERT] = { "rt_insert", 3,
 	    "INSERT INTO refresh_tokens (token_hash, tenant_id, session_id) "
 	    "VALUES ($1, $2::uuid, $3::uuid)" },
+	/* A login's refresh token; an OAuth client's is bound to it. */
 	[ST_RT_GET] = { "rt_get", 3,
 	    "SELECT rt.session_id, rt.rotated_at IS NOT NULL AS rotated, "
 	    "s.ended_at IS NULL AS live, s.last_used_at > now() - "
@@ -97,7 +98,8 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
 	    "AND s.tenant_id = rt.tenant_id JOIN users u ON u.id = s.user_id "
 	    "AND u.tenant_id = s.tenant_id WHERE rt.token_hash = $1 AND "
-	    "rt.tenant_id = $2::uuid FOR UPDATE OF rt, s" },
+	    "rt.tenant_id = $2::uuid AND rt.client_id IS NULL "
+	    "FOR UPDATE OF rt, s" },
 	[ST_RT_ROTATE] = { "rt_rotate", 2,
 	    "UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1 "
 	    "AND tenant_id = $2::uuid" },
