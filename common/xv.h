@@ -390,6 +390,14 @@ PGresult	*xv_req_run(struct xv_req *, int st, int n,
 PGresult	*xv_req_call(struct xv_req *, int st, const struct xv_arg *,
 		    size_t n, enum xv_err *);
 void		 xv_req_release(struct xv_req *);
+/*
+ * Inside a handler: commit the request's transaction before slow work
+ * that needs no database (a password hash), then begin the next one in
+ * the same tenant (route.c).  Each answers XV_OK or the failure it
+ * recorded.
+ */
+enum xv_err	 xv_req_pause(struct xv_req *);
+enum xv_err	 xv_req_resume(struct xv_req *);
 
 /* ---- rows by column name (rows.c) ---- */
 
@@ -525,7 +533,7 @@ enum xv_tenancy {
 };
 
 enum xv_body {
-	XV_BODY_NONE,		/* none expected; one is still capped and typed */
+	XV_BODY_NONE,		/* none: a body is refused (400 invalid_request) */
 	XV_BODY_JSON,		/* a JSON object, checked against .fields */
 	XV_BODY_JSON_OPT,	/* the same, or no body at all */
 	XV_BODY_FORM		/* application/x-www-form-urlencoded */

@@ -80,7 +80,7 @@ GRANT SELECT, INSERT ON auth_codes TO xavyo_auth;
 GRANT SELECT, UPDATE, DELETE ON auth_codes TO xavyo_oauth;
 GRANT SELECT, UPDATE ON sessions TO xavyo_oauth;
 GRANT SELECT, INSERT, UPDATE, DELETE ON refresh_tokens TO xavyo_oauth;
-GRANT SELECT (id, tenant_id, email, display_name, roles, status)
+GRANT SELECT (id, tenant_id, email, display_name, status)
     ON users TO xavyo_oauth;
 GRANT SELECT ON tenant_settings TO xavyo_oauth;
 -- userinfo (auth.fcgi) refuses a revoked access token.
