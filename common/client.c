@@ -114,6 +114,12 @@ credentials(struct xv_req *req, const char *form, char **id, char **secret)
 	} else if (nsec > 0 && nid > 0) {
 		xv_form_get(form, "client_id", id);
 		xv_form_get(form, "client_secret", secret);
+	} else if (nid > 0) {
+		/* "none" (RFC 7591 2): a public client names itself only. */
+		xv_form_get(form, "client_id", id);
+		if (*id == NULL || **id == '\0')
+			rc = invalid_client(req, "malformed client credentials");
+		goto out;
 	} else
 		rc = invalid_client(req, "client authentication is required");
 	if (rc == XV_OK && (*id == NULL || *secret == NULL || **id == '\0'))
@@ -195,7 +201,7 @@ xv_auth_client(struct xv_req *req)
 	static const char dummy[65] =
 	    "0000000000000000000000000000000000000000000000000000000000000000";
 	const char	*form = req->body ? req->body : "";
-	char		*id = NULL, *secret = NULL, *tok = NULL, hash[65];
+	char		*id = NULL, *secret = NULL, *tok = NULL, hash[65] = "";
 	const char	*stored = dummy, *p[4] = { NULL, NULL, NULL, NULL };
 	json_t		*peek = NULL;
 	PGresult	*r = NULL;
@@ -228,13 +234,22 @@ xv_auth_client(struct xv_req *req)
 	    PQfnumber(r, "secret_hash"));
 	if (found)
 		stored = PQgetvalue(r, 0, PQfnumber(r, "secret_hash"));
-	if (xv_client_secret_hash(secret, hash) != 0 || strlen(stored) != 64 ||
-	    !xv_ct_equal(hash, stored, 64) || !found) {
+	if (secret == NULL) {
+		/* Only a public client (it has no secret) goes without one. */
+		if (PQntuples(r) != 1 || found ||
+		    strcmp(xv_val(r, 0, "client_type"), "public") != 0) {
+			rc = invalid_client(req, "client authentication failed");
+			goto out;
+		}
+		req->client.is_public = 1;
+	} else if (xv_client_secret_hash(secret, hash) != 0 ||
+	    strlen(stored) != 64 || !xv_ct_equal(hash, stored, 64) || !found) {
 		rc = invalid_client(req, "client authentication failed");
 		goto out;
 	}
 	if ((rc = client_fill(req, r, id)) != XV_OK)
 		goto out;
+	req->client.is_public = secret == NULL;
 	if (!req->client.active) {
 		rc = invalid_client(req, "client authentication failed");
 		goto out;

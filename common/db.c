@@ -43,11 +43,13 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 	    "SELECT id, tenant_id, scopes FROM xv_api_key_lookup($1)" },
 	/* A client by its client_id, across tenants (0002-oauth.sql). */
 	[XV_ST_CLIENT_LOOKUP] = { "l_client_lookup", 1,
-	    "SELECT id, tenant_id, grant_types, scopes, secret_hash, is_active, "
+	    "SELECT id, tenant_id, client_type, grant_types, scopes, secret_hash, "
+	    "is_active, "
 	    "tenant_status, tokens_valid_after FROM xv_client_lookup($1)" },
 	/* The same, and the state of the token it presents. */
 	[XV_ST_CLIENT_TOKEN] = { "l_client_token", 4,
-	    "SELECT id, tenant_id, grant_types, scopes, secret_hash, is_active, "
+	    "SELECT id, tenant_id, client_type, grant_types, scopes, secret_hash, "
+	    "is_active, "
 	    "tenant_status, tokens_valid_after, token_tenant_status, "
 	    "token_valid_after, token_client_active, revoked "
 	    "FROM xv_client_token($1, $2::uuid, $3, $4)" },

@@ -10,7 +10,8 @@
  * random value and whose form field holds the value's HMAC (keyed from
  * api_key_secret, labelled by the form's purpose), so that neither a
  * cross-site post (no cookie: SameSite=Strict) nor a planted cookie
- * without its HMAC passes.
+ * without its HMAC passes.  The sign-in page's session cookie is set
+ * and read here too (xv_resp_cookie, xv_req_cookie).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ xv_html_page(struct xv_req *req, int status, const char *title,
     const char *main)
 {
 	struct xv_buf	 b = { 0 };
-	char		 csp[256];
+	char		 csp[512];
 	enum xv_err	 rc;
 
 	XV_BUF_LIT(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
@@ -105,9 +106,15 @@ xv_html_page(struct xv_req *req, int status, const char *title,
 	if (main != NULL)
 		xv_buf_add(&b, main, strlen(main));
 	XV_BUF_LIT(&b, "\n</main>\n</body>\n</html>\n");
+	/*
+	 * A form whose post ends in a redirect to another origin (the
+	 * sign-in page's, to the client) names that origin too: browsers
+	 * hold redirects after a form's submission to form-action.
+	 */
 	snprintf(csp, sizeof(csp), "default-src 'none'; style-src %s; "
-	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-	    css_source());
+	    "form-action 'self'%s%s; frame-ancestors 'none'; base-uri 'none'",
+	    css_source(), req->form_action ? " " : "",
+	    req->form_action ? req->form_action : "");
 	req->out.len = 0;
 	rc = xv_resp_raw(req, status, "text/html; charset=utf-8", b.p, b.len);
 	xv_resp_header(req, "Content-Security-Policy", csp);
@@ -223,4 +230,45 @@ xv_csrf_check(struct xv_req *req, const char *purpose, const char *field)
 	ok = xv_ct_equal(mac, field, 64);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return ok;
+}
+
+/* ---- cookies other than the CSRF one (the sign-in session's) ---- */
+
+char *
+xv_req_cookie(struct xv_req *req, const char *name)
+{
+	const char	*c = xv_req_header(req, "HTTP_COOKIE");
+	size_t		 n = strlen(name);
+
+	for (; c != NULL && *c != '\0'; c += strcspn(c, ";"), c += *c == ';') {
+		c += strspn(c, " ");
+		if (strncmp(c, name, n) == 0 && c[n] == '=')
+			return strndup(c + n + 1, strcspn(c + n + 1, "; "));
+	}
+	return NULL;
+}
+
+/* Secure always, but for an issuer that is http on a loopback host. */
+static int
+cookie_secure(void)
+{
+	const char *iss = xv_issuer();
+
+	return !(strncmp(iss, "http://127.0.0.1", 16) == 0 ||
+	    strncmp(iss, "http://localhost", 16) == 0 ||
+	    strncmp(iss, "http://[::1]", 12) == 0);
+}
+
+void
+xv_resp_cookie(struct xv_req *req, const char *name, const char *value,
+    const char *path, long max_age)
+{
+	struct xv_buf b = { 0 };
+
+	xv_buf_addf(&b, "%s=%s; Path=%s; HttpOnly; SameSite=Lax%s", name,
+	    value ? value : "", path, cookie_secure() ? "; Secure" : "");
+	if (max_age >= 0)
+		xv_buf_addf(&b, "; Max-Age=%ld", max_age);
+	xv_resp_header(req, "Set-Cookie", b.p);
+	xv_buf_free(&b);
 }

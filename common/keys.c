@@ -248,3 +248,32 @@ xv_access_token(const char *sub, const char *client_id, const char *tid,
 	json_decref(cl);
 	return tok;
 }
+
+/*
+ * An OpenID Connect ID token (typ JWT) signed ES256 with the key in use:
+ * iss, sub, aud (the client), iat, exp = now + ttl and the members of
+ * extra (borrowed; never replacing those).  Caller frees.
+ */
+char *
+xv_id_token(const char *sub, const char *aud, long ttl, json_t *extra)
+{
+	struct xv_eckey	*k;
+	char		*kid, *tok = NULL;
+	json_t		*hdr = NULL, *cl = NULL;
+	time_t		 now = time(NULL);
+
+	if ((k = xv_keys_signer(&kid)) == NULL)
+		return NULL;
+	hdr = json_pack("{s:s, s:s, s:s}", "alg", "ES256", "typ", "JWT",
+	    "kid", kid);
+	cl = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", xv_issuer(),
+	    "sub", sub, "aud", aud, "iat", (json_int_t)now,
+	    "exp", (json_int_t)(now + ttl));
+	if (cl != NULL && extra != NULL)
+		json_object_update_missing(cl, extra);
+	if (hdr != NULL && cl != NULL)
+		tok = xv_jws_sign(k, hdr, cl);
+	json_decref(hdr);
+	json_decref(cl);
+	return tok;
+}

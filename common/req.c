@@ -115,6 +115,23 @@ hexval(int c)
 	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
+char *
+xv_urlencode(const char *s)
+{
+	char	*out = malloc(strlen(s) * 3 + 1), *o = out;
+
+	for (; out != NULL && *s != '\0'; s++) {
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-._~", *s) != NULL)
+			*o++ = *s;
+		else
+			o += sprintf(o, "%%%02X", (unsigned char)*s);
+	}
+	if (out != NULL)
+		*o = '\0';
+	return out;
+}
+
 /* Percent-decodes s[0..n) ('+' as space); caller frees; NULL if bad. */
 char *
 xv_urldecode(const char *s, size_t n)

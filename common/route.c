@@ -398,7 +398,7 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 	}
 	rc = r->handler(req);
 out:
-	if (txn) {
+	if (txn || req->txn) {
 		/*
 		 * A route that counts failures (login attempts, lockout)
 		 * keeps them even when it answers an error: only the
@@ -420,6 +420,20 @@ out:
 	return rc;
 }
 
+enum xv_err
+xv_req_begin(struct xv_req *req, const char *tenant)
+{
+	enum xv_err rc;
+
+	if (req->txn || req->route == NULL || !req->route->no_txn ||
+	    xv_uuid_canon(tenant, req->tenant) != 0)
+		return xv_fail(req, XV_E_INTERNAL, NULL, "bad late transaction");
+	if ((rc = xv_db_begin()) != XV_OK)
+		return xv_fail(req, rc, NULL, "database unavailable");
+	req->txn = 1;
+	return xv_tenant_enter(req, 0);
+}
+
 /*
  * Commits the request's transaction early, so that slow work that needs
  * no database (hashing a password) holds no connection state, no
@@ -428,14 +442,15 @@ out:
  * xv_req_resume begins the next transaction, scoped to the same tenant
  * and checked again (it may have been suspended meanwhile); dispatch
  * commits or rolls back that one as usual.  Nothing to do on a route
- * without a transaction.
+ * without a transaction (or whose handler has not begun one late,
+ * xv_req_begin).
  */
 enum xv_err
 xv_req_pause(struct xv_req *req)
 {
 	enum xv_err	rc;
 
-	if (req->route == NULL || req->route->no_txn)
+	if (req->route == NULL || (req->route->no_txn && !req->txn))
 		return XV_OK;
 	if ((rc = xv_db_commit()) != XV_OK)
 		return xv_fail(req, rc, NULL, "cannot commit");
@@ -447,7 +462,7 @@ xv_req_resume(struct xv_req *req)
 {
 	enum xv_err	rc;
 
-	if (req->route == NULL || req->route->no_txn)
+	if (req->route == NULL || (req->route->no_txn && !req->txn))
 		return XV_OK;
 	if ((rc = xv_db_begin()) != XV_OK)
 		return xv_fail(req, rc, NULL, "database unavailable");

@@ -222,6 +222,9 @@ struct xv_eckey	*xv_keys_signer(char **kid);
  */
 char		*xv_access_token(const char *sub, const char *client_id,
 		    const char *tid, long ttl, json_t *extra);
+/* An OpenID Connect ID token (typ JWT); see keys.c.  Caller frees. */
+char		*xv_id_token(const char *sub, const char *aud, long ttl,
+		    json_t *extra);
 /* Public PEM for kid, cached per process (public keys never change). */
 const char	*xv_keys_public(const char *kid);
 /* The public key of kid, parsed and cached like its PEM (borrowed). */
@@ -273,6 +276,7 @@ struct xv_client {
 	char	 client_id[64];
 	char	 tenant[XV_UUID_LEN + 1];
 	int	 active;
+	int	 is_public;		/* authenticated by client_id alone */
 	int	 suspended;		/* its tenant is */
 	long	 valid_after;		/* its tenant's tokens issued before: void */
 	int	 tok_state;		/* the token's state was read */
@@ -326,13 +330,15 @@ struct xv_req {
 	struct xv_buf	 headers;
 	struct xv_buf	 out;
 	int		 answered;
-	int		 own_csp;	/* a page set its own Content-Security-Policy */
-	int		 is_form;	/* the body was a form (XV_BODY_JSON_OR_FORM) */
 	/* error detail for the main loop's problem body */
 	char		 err_detail[256];
 	char		 err_field[128];
 	const char	*err_code;	/* overrides xv_err_code */
 	struct timespec	 t0;
+	int		 txn;		/* xv_req_begin opened the transaction */
+	int		 is_form;	/* the body is a form (XV_BODY_JSON_OR_FORM too) */
+	int		 own_csp;	/* a page set its own CSP (html.c) */
+	const char	*form_action;	/* an origin a page's form may reach */
 };
 
 const char	*xv_req_header(struct xv_req *, const char *cgi_name);
@@ -346,6 +352,8 @@ const char	*xv_req_client_ip(struct xv_req *);
 enum xv_err	 xv_req_page(struct xv_req *, long *limit, long *offset);
 /* Percent-decodes n bytes ('+' as space); caller frees; NULL if bad. */
 char		*xv_urldecode(const char *, size_t n);
+/* RFC 3986 percent-encoding of all but the unreserved; caller frees. */
+char		*xv_urlencode(const char *);
 /* Occurrences of name in a form string; first value to *val (freed by caller). */
 int		 xv_form_get(const char *form, const char *name, char **val);
 
@@ -574,6 +582,15 @@ struct xv_program {
 int	xv_route_match(const struct xv_route *, size_t, const char *path,
 	    enum xv_method, const char *params[XV_PARAMS_MAX],
 	    unsigned *allowed, int *resource);
+/*
+ * For the routes whose tenant is known only once the handler has read
+ * something (the client of /oauth/authorize, the grant of /oauth/token):
+ * sets req->tenant to tenant, begins the request's transaction and
+ * enters the tenant, as dispatch does before other handlers; dispatch
+ * commits or rolls it back by the same rules.  A suspended or unknown
+ * tenant fails as xv_tenant_enter says.
+ */
+enum xv_err	xv_req_begin(struct xv_req *, const char *tenant);
 /* The FastCGI main loop; returns the process exit status. */
 int	xv_main(const struct xv_program *, int argc, char *argv[]);
 
@@ -719,7 +736,7 @@ void		 xv_html_esc(struct xv_buf *b, const char *s);
  * Answers status with a complete page: title (escaped) and main (HTML,
  * as given) in the one page shell, with its stylesheet inline and a
  * Content-Security-Policy that allows that stylesheet alone, forms to
- * this origin, and no framing.
+ * this origin (and req->form_action, if set), and no framing.
  */
 enum xv_err	 xv_html_page(struct xv_req *, int status, const char *title,
 		    const char *main);
@@ -737,6 +754,14 @@ void		 xv_html_problem(struct xv_req *, enum xv_err e);
 const char	*xv_csrf_issue(struct xv_req *, const char *purpose);
 int		 xv_csrf_check(struct xv_req *, const char *purpose,
 		    const char *field);
+/* The value of cookie name (caller frees), or NULL. */
+char		*xv_req_cookie(struct xv_req *, const char *name);
+/*
+ * Set-Cookie: HttpOnly, SameSite=Lax, Secure unless the issuer is http
+ * on loopback; max_age < 0: a browser-session cookie, 0: deletes it.
+ */
+void		 xv_resp_cookie(struct xv_req *, const char *name,
+		    const char *value, const char *path, long max_age);
 
 /* ---- audit (audit.c) ---- */
 

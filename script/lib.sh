@@ -24,7 +24,7 @@ XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
  libpq-dev libargon2-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
  postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
  python3-jwt python3-cryptography mandoc wrk iproute2 oathtool argon2 libfcgi-bin
- libcurl4-openssl-dev python3-aiosmtpd chromium nodejs"
+ libcurl4-openssl-dev python3-aiosmtpd chromium nodejs python3-authlib python3-requests libapache2-mod-auth-openidc"
 XV_PROGRAMS="tenants oauth apikeys auth invitations"
 # xavyoctl, which migrates and bootstraps: the build's, unless a test of
 # packaged programs (tests/package/run) names another.

@@ -3,9 +3,11 @@
 # that xavyo-idp(7)'s privilege table gives it, table by table and
 # column by column, and no more: a grant added by a migration fails
 # this test until it is written here too, on purpose.  What follows
-# from the list: only xavyo_auth reads password hashes, TOTP secrets,
-# sessions and refresh tokens; only xavyo_oauth and xavyo_auth read the
-# sealed signing keys; no program role owns anything (rls.bats).
+# from the list: only xavyo_auth reads password hashes and TOTP secrets;
+# only xavyo_auth and xavyo_oauth (which exchanges the codes of the
+# browser flow and rotates their refresh tokens) read sessions and
+# refresh tokens; only xavyo_oauth and xavyo_auth read the sealed
+# signing keys; no program role owns anything (rls.bats).
 load helpers
 
 spsql() {
@@ -44,8 +46,10 @@ xavyo_apikeys audit_events INSERT,SELECT
 xavyo_apikeys signing_keys(alg,created_at,kid,public_pem,retired_at,signs_from) SELECT
 xavyo_apikeys tenants SELECT
 xavyo_auth audit_events INSERT,SELECT
+xavyo_auth auth_codes INSERT,SELECT
 xavyo_auth login_attempts DELETE,INSERT,SELECT
 xavyo_auth mfa_challenges INSERT,SELECT,UPDATE
+xavyo_auth oauth_revocations SELECT
 xavyo_auth password_history DELETE,INSERT,SELECT
 xavyo_auth refresh_tokens INSERT,SELECT,UPDATE
 xavyo_auth sessions INSERT,SELECT,UPDATE
@@ -75,10 +79,15 @@ xavyo_lookup tenants SELECT
 xavyo_mailer mail_outbox SELECT
 xavyo_mailer mail_outbox(attempts,last_error,next_attempt_at,sent_at,status,token_sealed) UPDATE
 xavyo_oauth audit_events INSERT,SELECT
+xavyo_oauth auth_codes DELETE,SELECT,UPDATE
 xavyo_oauth oauth_clients INSERT,SELECT,UPDATE
 xavyo_oauth oauth_revocations DELETE,INSERT,SELECT
+xavyo_oauth refresh_tokens DELETE,INSERT,SELECT,UPDATE
+xavyo_oauth sessions SELECT,UPDATE
 xavyo_oauth signing_keys INSERT,SELECT,UPDATE
+xavyo_oauth tenant_settings SELECT
 xavyo_oauth tenants SELECT
+xavyo_oauth users(display_name,email,id,status,tenant_id) SELECT
 xavyo_tenants audit_events INSERT,SELECT
 xavyo_tenants signing_keys(alg,created_at,kid,public_pem,retired_at,signs_from) SELECT
 xavyo_tenants tenant_settings INSERT,SELECT,UPDATE

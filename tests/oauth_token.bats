@@ -31,10 +31,17 @@ tok() { api POST /oauth/token "$@"; }
 	oauth_error_is 400 invalid_request
 }
 
-@test "a grant other than client_credentials is 400 unsupported_grant_type" {
-	for g in password authorization_code refresh_token urn:ietf:params:oauth:grant-type:jwt-bearer x; do
+@test "a grant the server does not implement is 400 unsupported_grant_type" {
+	for g in password urn:ietf:params:oauth:grant-type:jwt-bearer x; do
 		tok -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "grant_type=$g"
 		oauth_error_is 400 unsupported_grant_type
+	done
+}
+
+@test "a browser grant the client was not registered for is 400 unauthorized_client" {
+	for g in authorization_code refresh_token; do
+		tok -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode "grant_type=$g"
+		oauth_error_is 400 unauthorized_client
 	done
 }
 
@@ -351,13 +358,14 @@ tok() { api POST /oauth/token "$@"; }
 	jq_is .introspection_endpoint "$iss/oauth/introspect"
 	jq_is .revocation_endpoint "$iss/oauth/revoke"
 	jq_is .jwks_uri "$iss/.well-known/jwks.json"
-	json_is .grant_types_supported '["client_credentials"]'
+	json_is '.grant_types_supported | sort' \
+	    '["authorization_code","client_credentials","refresh_token"]'
 	json_is '.token_endpoint_auth_methods_supported | sort' \
-	    '["client_secret_basic","client_secret_post"]'
+	    '["client_secret_basic","client_secret_post","none"]'
 	json_is '.introspection_endpoint_auth_methods_supported | sort' \
 	    '["client_secret_basic","client_secret_post"]'
 	json_is '.revocation_endpoint_auth_methods_supported | sort' \
-	    '["client_secret_basic","client_secret_post"]'
+	    '["client_secret_basic","client_secret_post","none"]'
 	json_is .code_challenge_methods_supported '["S256"]'
 	# The issuer is the one the tokens carry.
 	get_token "$CLIENT_ID" "$CLIENT_SECRET"

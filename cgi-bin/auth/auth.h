@@ -43,6 +43,13 @@ enum stmt {
 	ST_MFA_ENABLE,
 	ST_MFA_STEP,
 	ST_MFA_OFF,
+	ST_CLIENT_AUTHZ,
+	ST_SESSION_COOKIE,
+	ST_SESSION_BY_COOKIE,
+	ST_SESSION_END_COOKIE,
+	ST_SESSION_LIVE,
+	ST_CODE_INSERT,
+	ST_REVOKED,
 	ST__MAX
 };
 
@@ -53,6 +60,16 @@ struct user {
 	const char	*fresh;		/* check_password's rehash, or NULL */
 	int		 locked, mfa, expired;
 	long		 last_step;
+};
+
+/* An authorization request (authorize.c), its strings kept by the request. */
+struct authz {
+	const char	*client_id, *redirect_uri, *response_type, *scope;
+	const char	*state, *nonce, *challenge, *method, *prompt;
+	const char	*granted;		/* the scope granted */
+	const char	*tenant, *client_type;	/* the client's */
+	int		 suspended;
+	json_t		*grants, *scopes, *redirects, *logouts;
 };
 
 /* login.c */
@@ -66,8 +83,14 @@ enum xv_err	 read_user(struct xv_req *, json_t *, int st, const char *key,
 		    struct user *);
 enum xv_err	 check_password(struct xv_req *, json_t *, int st,
 		    const char *key, const char *pw, struct user *);
+enum xv_err	 session_new(struct xv_req *, json_t *, const struct user *,
+		    const char *amr, const char **sid);
 enum xv_err	 start_session(struct xv_req *, json_t *, const struct user *,
 		    const char *amr);
+enum xv_err	 mfa_token_new(struct xv_req *, const struct user *,
+		    const char **tok);
+enum xv_err	 login_password(struct xv_req *, json_t *, const char *email,
+		    const char *pw, struct user *, int *mfa);
 enum xv_err	 end_session(struct xv_req *, const char *sid, const char *why);
 enum xv_err	 auth_login(struct xv_req *);
 enum xv_err	 auth_refresh(struct xv_req *);
@@ -79,10 +102,33 @@ enum xv_err	 password_ok(struct xv_req *, json_t *, const char *uid,
 		    const char *pw);
 enum xv_err	 password_set(struct xv_req *, const char *uid, const char *pw);
 enum xv_err	 totp_ok(struct xv_req *, const struct user *, const char *code);
+enum xv_err	 mfa_secret_new(struct xv_req *, const struct user *,
+		    const char **b32, const char **uri);
+enum xv_err	 mfa_login(struct xv_req *, json_t *, const char *tok,
+		    const char *code, struct user *);
 enum xv_err	 auth_password(struct xv_req *);
 enum xv_err	 mfa_setup(struct xv_req *);
 enum xv_err	 mfa_verify(struct xv_req *);
 enum xv_err	 mfa_delete(struct xv_req *);
+
+/* authorize.c */
+const char	*authz_param(struct xv_req *, const char *name);
+enum xv_err	 authz_client(struct xv_req *, const char *client_id,
+		    struct authz *);
+enum xv_err	 authz_error(struct xv_req *, const struct authz *,
+		    const char *error, const char *desc);
+enum xv_err	 authz_cookie(struct xv_req *, const char *sid);
+enum xv_err	 authz_code(struct xv_req *, const struct authz *,
+		    const char *sid);
+const char	*cookie_name(struct xv_req *, const char *tenant);
+enum xv_err	 oauth_authorize(struct xv_req *);
+enum xv_err	 oauth_userinfo(struct xv_req *);
+enum xv_err	 oauth_logout(struct xv_req *);
+
+/* signin.c */
+enum xv_err	 signin_form(struct xv_req *, const struct authz *, int status,
+		    const char *msg);
+enum xv_err	 signin_step(struct xv_req *, const struct authz *);
 
 /* users.c */
 json_t		*user_json(PGresult *, int);

@@ -233,28 +233,40 @@ answer_tokens(struct xv_req *req, const struct user *u, const char *sid,
 	    "expires_in", (json_int_t)ttl));
 }
 
-/* Starts a session (ending the oldest beyond the cap) and answers. */
+/* Starts a session, ending the oldest beyond the cap; *sid is kept. */
 enum xv_err
-start_session(struct xv_req *req, json_t *s, const struct user *u,
-    const char *amr)
+session_new(struct xv_req *req, json_t *s, const struct user *u,
+    const char *amr, const char **sid)
 {
 	const char	*p[3] = { req->tenant, u->id, amr };
 	PGresult	*r;
 	enum xv_err	 rc;
-	char		*sid;
 
 	if ((r = xv_req_run(req, ST_SESSION_NEW, 3, p, &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot start a session");
-	sid = (char *)xv_val(r, 0, "id");
+	*sid = xv_val(r, 0, "id");
 	p[2] = num(req, setting(s, NULL, "max_sessions_per_user", 10));
 	if (xv_req_run(req, ST_SESSION_EVICT, 3, p, &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot end old sessions");
+	return XV_OK;
+}
+
+/* Starts a session and answers its token pair. */
+enum xv_err
+start_session(struct xv_req *req, json_t *s, const struct user *u,
+    const char *amr)
+{
+	const char	*sid;
+	enum xv_err	 rc;
+
+	if ((rc = session_new(req, s, u, amr, &sid)) != XV_OK)
+		return rc;
 	return answer_tokens(req, u, sid, amr);
 }
 
-/* {"mfa_required": true, "mfa_token", "mfa_enrolled", "expires_in"}. */
-static enum xv_err
-mfa_challenge(struct xv_req *req, const struct user *u)
+/* A new mfa_token for u (kept by the request): the login's second step. */
+enum xv_err
+mfa_token_new(struct xv_req *req, const struct user *u, const char **tok)
 {
 	char		*t, hash[65];
 	const char	*p[3];
@@ -268,9 +280,60 @@ mfa_challenge(struct xv_req *req, const struct user *u)
 	p[2] = u->id;
 	if (xv_req_run(req, ST_MFA_NEW, 3, p, &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot store the token");
+	*tok = t;
+	return XV_OK;
+}
+
+/* {"mfa_required": true, "mfa_token", "mfa_enrolled", "expires_in"}. */
+static enum xv_err
+mfa_challenge(struct xv_req *req, const struct user *u)
+{
+	const char	*t;
+	enum xv_err	 rc;
+
+	if ((rc = mfa_token_new(req, u, &t)) != XV_OK)
+		return rc;
 	return xv_resp_json(req, 200, json_pack("{s:b, s:s, s:b, s:i}",
 	    "mfa_required", 1, "mfa_token", t, "mfa_enrolled", u->mfa,
 	    "expires_in", MFA_TTL));
+}
+
+/*
+ * The first step of every sign-in, /auth/login's and the sign-in
+ * page's alike (API.md 7): the attempt counted toward the rate limit
+ * (429 when the window is full), the password checked (401
+ * invalid_credentials, a failure counted toward the lockout), a stale
+ * hash redone, the success recorded, an expired password refused (403
+ * password_expired).  *mfa says whether a TOTP code must follow.
+ */
+enum xv_err
+login_password(struct xv_req *req, json_t *s, const char *email,
+    const char *pw, struct user *u, int *mfa)
+{
+	const char	*p[4];
+	PGresult	*r;
+	enum xv_err	 rc;
+
+	*mfa = 0;
+	if ((rc = rate_limit(req, email)) != XV_OK)
+		return rc;
+	if ((rc = check_password(req, s, ST_USER_BY_EMAIL, email, pw, u)) !=
+	    XV_OK)
+		return rc;
+	/* The rehash, if any, replaces the hash just checked. */
+	p[0] = u->id;
+	p[1] = req->tenant;
+	p[2] = u->fresh;
+	p[3] = u->hash;
+	if ((r = xv_req_run(req, ST_LOGIN_OK, 4, p, &rc)) == NULL)
+		return xv_fail(req, rc, NULL, "cannot record the login");
+	if (PQntuples(r) != 1)		/* changed, disabled or locked meanwhile */
+		return bad_credentials(req);
+	if (u->expired)
+		return xv_fail_code(req, XV_E_FORBIDDEN, "password_expired", NULL,
+		    "the password has expired; change it with POST /auth/password");
+	*mfa = u->mfa || json_is_true(json_object_get(s, "require_mfa"));
+	return XV_OK;
 }
 
 /* ---- /auth routes ---- */
@@ -278,35 +341,16 @@ mfa_challenge(struct xv_req *req, const struct user *u)
 enum xv_err
 auth_login(struct xv_req *req)
 {
-	const char	*email = json_string_value(json_object_get(req->json,
-			    "email"));
-	const char	*pw = json_string_value(json_object_get(req->json,
-			    "password"));
-	const char	*p[4];
-	PGresult	*r;
-	json_t		*s;
+	json_t		*s = settings(req);
 	struct user	 u;
 	enum xv_err	 rc;
+	int		 mfa;
 
-	if ((rc = rate_limit(req, email)) != XV_OK)
+	if ((rc = login_password(req, s, json_string_value(json_object_get(
+	    req->json, "email")), json_string_value(json_object_get(req->json,
+	    "password")), &u, &mfa)) != XV_OK)
 		return rc;
-	s = settings(req);
-	if ((rc = check_password(req, s, ST_USER_BY_EMAIL, email, pw, &u)) !=
-	    XV_OK)
-		return rc;
-	/* The rehash, if any, replaces the hash just checked. */
-	p[0] = u.id;
-	p[1] = req->tenant;
-	p[2] = u.fresh;
-	p[3] = u.hash;
-	if ((r = xv_req_run(req, ST_LOGIN_OK, 4, p, &rc)) == NULL)
-		return xv_fail(req, rc, NULL, "cannot record the login");
-	if (PQntuples(r) != 1)		/* changed, disabled or locked meanwhile */
-		return bad_credentials(req);
-	if (u.expired)
-		return xv_fail_code(req, XV_E_FORBIDDEN, "password_expired", NULL,
-		    "the password has expired; change it with POST /auth/password");
-	if (u.mfa || json_is_true(json_object_get(s, "require_mfa")))
+	if (mfa)
 		return mfa_challenge(req, &u);
 	return start_session(req, s, &u, "pwd");
 }

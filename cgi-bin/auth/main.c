@@ -103,6 +103,7 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_RT_INSERT] = { "rt_insert", 3,
 	    "INSERT INTO refresh_tokens (token_hash, tenant_id, session_id) "
 	    "VALUES ($1, $2::uuid, $3::uuid)" },
+	/* A login's refresh token; an OAuth client's is bound to it. */
 	[ST_RT_GET] = { "rt_get", 3,
 	    "SELECT rt.session_id, rt.rotated_at IS NOT NULL AS rotated, "
 	    "s.ended_at IS NULL AS live, s.last_used_at > now() - "
@@ -112,7 +113,8 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
 	    "AND s.tenant_id = rt.tenant_id JOIN users u ON u.id = s.user_id "
 	    "AND u.tenant_id = s.tenant_id WHERE rt.token_hash = $1 AND "
-	    "rt.tenant_id = $2::uuid FOR UPDATE OF rt, s" },
+	    "rt.tenant_id = $2::uuid AND rt.client_id IS NULL "
+	    "FOR UPDATE OF rt, s" },
 	[ST_RT_ROTATE] = { "rt_rotate", 2,
 	    "UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1 "
 	    "AND tenant_id = $2::uuid" },
@@ -180,6 +182,36 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_MFA_OFF] = { "mfa_off", 2,
 	    "UPDATE users SET mfa_enabled = false, mfa_secret_sealed = NULL, "
 	    "updated_at = now() WHERE id = $1::uuid AND tenant_id = $2::uuid" },
+	/* The browser sign-in (authorize.c): clients of any tenant by id. */
+	[ST_CLIENT_AUTHZ] = { "client_authz", 1,
+	    "SELECT tenant_id, client_type, grant_types, scopes, redirect_uris, "
+	    "post_logout_redirect_uris, is_active, tenant_status "
+	    "FROM xv_client_authorize($1)" },
+	[ST_SESSION_COOKIE] = { "session_cookie", 3,
+	    "UPDATE sessions SET cookie_hash = $3 WHERE id = $1::uuid AND "
+	    "tenant_id = $2::uuid" },
+	/* The cookie's session: live, not idle $3 minutes, its user active. */
+	[ST_SESSION_BY_COOKIE] = { "session_by_cookie", 3,
+	    "SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id AND "
+	    "u.tenant_id = s.tenant_id WHERE s.cookie_hash = $1 AND "
+	    "s.tenant_id = $2::uuid AND s.ended_at IS NULL AND s.last_used_at > "
+	    "now() - make_interval(mins => $3::int) AND u.status = 'active' "
+	    "FOR UPDATE OF s" },
+	[ST_SESSION_END_COOKIE] = { "session_end_cookie", 3,
+	    "UPDATE sessions SET ended_at = now(), end_reason = $3 "
+	    "WHERE cookie_hash = $1 AND tenant_id = $2::uuid AND ended_at IS NULL" },
+	[ST_SESSION_LIVE] = { "session_live", 2,
+	    "SELECT s.user_id, u.email, u.display_name FROM sessions s JOIN "
+	    "users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id "
+	    "WHERE s.id = $1::uuid AND s.tenant_id = $2::uuid AND s.ended_at IS "
+	    "NULL AND u.status = 'active'" },
+	[ST_CODE_INSERT] = { "code_insert", 8,
+	    "INSERT INTO auth_codes (code_hash, tenant_id, client_id, session_id, "
+	    "redirect_uri, scope, nonce, code_challenge) VALUES ($1, $2::uuid, "
+	    "$3, $4::uuid, $5, $6, $7, $8)" },
+	[ST_REVOKED] = { "revoked", 2,
+	    "SELECT 1 FROM oauth_revocations WHERE jti = $1 AND "
+	    "tenant_id = $2::uuid" },
 };
 
 /* ---- the route table ---- */
@@ -238,7 +270,25 @@ static const struct xv_field user_update_fields[] = {
 #define SELF	.cred = XV_CRED_USER, .need = XV_NEED_ANY, \
 		.tenancy = XV_TENANT_CRED
 
+/*
+ * The browser's endpoints: the client, the token or the session names
+ * the tenant, read by the handler, which enters it (xv_req_begin).
+ */
+#define BROWSER	.cred = XV_CRED_NONE, .tenancy = XV_TENANT_NONE, \
+		.no_txn = 1
+static const char *const authorize_params[] = { "client_id",
+    "redirect_uri", "response_type", "scope", "state", "nonce",
+    "code_challenge", "code_challenge_method", "prompt", "step", "csrf",
+    "email", "password", "mfa_token", "code", NULL };
+
 static const struct xv_route routes[] = {
+	{ XV_GET | XV_POST, "/oauth/authorize", BROWSER, .body = XV_BODY_FORM,
+	    .params = authorize_params, .style = XV_STYLE_PAGE,
+	    .keep_on_error = 1, .handler = oauth_authorize },
+	{ XV_GET | XV_POST, "/oauth/userinfo", BROWSER, .body = XV_BODY_FORM,
+	    .style = XV_STYLE_OAUTH, .handler = oauth_userinfo },
+	{ XV_GET, "/oauth/logout", BROWSER, .style = XV_STYLE_PAGE,
+	    .handler = oauth_logout },
 	{ XV_POST, "/auth/login", .cred = XV_CRED_NONE,
 	    .tenancy = XV_TENANT_REQ, .body = XV_BODY_JSON,
 	    .fields = login_fields, .keep_on_error = 1, .handler = auth_login },

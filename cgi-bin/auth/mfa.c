@@ -169,49 +169,25 @@ mfa_user(struct xv_req *req, json_t *s, const char *tok, char hash[65],
 	return XV_OK;
 }
 
-/* RFC 3986 percent-encoding of all but the unreserved (caller frees). */
-static char *
-uri_escape(const char *s)
-{
-	char	*out = malloc(strlen(s) * 3 + 1), *o = out;
-
-	for (; out != NULL && *s != '\0'; s++) {
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789-._~", *s) != NULL)
-			*o++ = *s;
-		else
-			o += sprintf(o, "%%%02X", (unsigned char)*s);
-	}
-	if (out != NULL)
-		*o = '\0';
-	return out;
-}
-
-/* Bearer (user) or {"mfa_token"} of a user not yet enrolled. */
+/*
+ * A new TOTP secret for u, not yet enabled (sealed in the user's row):
+ * *b32 and *uri (otpauth://) are kept by the request.  409 when TOTP is
+ * already enabled.
+ */
 enum xv_err
-mfa_setup(struct xv_req *req)
+mfa_secret_new(struct xv_req *req, const struct user *u, const char **b32,
+    const char **uri)
 {
 	unsigned char	 key[20], mk[32];
-	char		*b32 = NULL, *sealed = NULL, *uri = NULL, *label, hash[65];
-	const char	*p[3] = { NULL, req->tenant, NULL };
-	struct user	 u;
-	json_t		*s = settings(req);
+	char		*b = NULL, *sealed = NULL, *label, *x = NULL;
+	const char	*p[3] = { u->id, req->tenant, NULL };
 	PGresult	*r;
-	enum xv_err	 rc;
+	enum xv_err	 rc = XV_OK;
 
-	memset(&u, 0, sizeof(u));
-	if (req->authed && (rc = read_user(req, s, ST_USER_SECRET,
-	    req->who.sub, &u)) != XV_OK)
-		return rc == XV_E_NOT_FOUND ? bad_token(req, "no such user") : rc;
-	if (!req->authed && (rc = mfa_user(req, s, json_string_value(
-	    json_object_get(req->json, "mfa_token")), hash, &u)) != XV_OK)
-		return rc;
-	if (!req->authed && u.mfa)
-		return bad_token(req, "already enrolled: verify a code instead");
-	p[0] = u.id;
 	if (xv_random(key, sizeof(key)) != 0 || xv_master_key(mk) != 0 ||
 	    (sealed = xv_seal(mk, key, sizeof(key))) == NULL ||
-	    (b32 = xv_base32_encode(key, sizeof(key))) == NULL) {
+	    (b = xv_keep_secret(req, xv_base32_encode(key,
+	    sizeof(key)))) == NULL) {
 		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot make a secret");
 		goto out;
 	}
@@ -225,19 +201,71 @@ mfa_setup(struct xv_req *req)
 		    "turn it off first");
 		goto out;
 	}
-	if ((label = xv_keep_str(req, uri_escape(u.email))) == NULL ||
-	    asprintf(&uri, "otpauth://totp/xavyo:%s?secret=%s&issuer=xavyo"
-	    "&algorithm=SHA1&digits=6&period=30", label, b32) < 0)
-		uri = NULL;
-	rc = xv_resp_json(req, 200, json_pack("{s:s, s:s?}", "secret", b32,
-	    "otpauth_uri", uri));
+	if ((label = xv_keep_str(req, xv_urlencode(u->email))) != NULL &&
+	    asprintf(&x, "otpauth://totp/xavyo:%s?secret=%s&issuer=xavyo"
+	    "&algorithm=SHA1&digits=6&period=30", label, b) < 0)
+		x = NULL;
+	*b32 = b;
+	*uri = xv_keep_secret(req, x);
 out:
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(mk, sizeof(mk));
-	xv_free_secret(b32);
 	xv_free_secret(sealed);
-	xv_free_secret(uri);
 	return rc;
+}
+
+/* Bearer (user) or {"mfa_token"} of a user not yet enrolled. */
+enum xv_err
+mfa_setup(struct xv_req *req)
+{
+	char		 hash[65];
+	const char	*b32, *uri;
+	struct user	 u;
+	json_t		*s = settings(req);
+	enum xv_err	 rc;
+
+	memset(&u, 0, sizeof(u));
+	if (req->authed && (rc = read_user(req, s, ST_USER_SECRET,
+	    req->who.sub, &u)) != XV_OK)
+		return rc == XV_E_NOT_FOUND ? bad_token(req, "no such user") : rc;
+	if (!req->authed && (rc = mfa_user(req, s, json_string_value(
+	    json_object_get(req->json, "mfa_token")), hash, &u)) != XV_OK)
+		return rc;
+	if (!req->authed && u.mfa)
+		return bad_token(req, "already enrolled: verify a code instead");
+	if ((rc = mfa_secret_new(req, &u, &b32, &uri)) != XV_OK)
+		return rc;
+	return xv_resp_json(req, 200, json_pack("{s:s, s:s?}", "secret", b32,
+	    "otpauth_uri", uri));
+}
+
+/*
+ * The second step of a sign-in, /auth/mfa/verify's and the sign-in
+ * page's alike: the mfa_token's user and a TOTP code.  A wrong code
+ * counts against the token (401 invalid_code); a right one enables TOTP
+ * (completing an enrollment) and uses the token up.
+ */
+enum xv_err
+mfa_login(struct xv_req *req, json_t *s, const char *tok, const char *code,
+    struct user *u)
+{
+	char		 hash[65];
+	const char	*p[2] = { hash, req->tenant };
+	const char	*q[2] = { NULL, req->tenant };
+	enum xv_err	 rc;
+
+	if ((rc = mfa_user(req, s, tok, hash, u)) != XV_OK)
+		return rc;
+	if ((rc = totp_ok(req, u, code)) != XV_OK) {
+		xv_req_run(req, ST_MFA_FAIL, 2, p, &rc);
+		return xv_fail_code(req, XV_E_UNAUTHORIZED, "invalid_code",
+		    "code", "wrong or used code");
+	}
+	q[0] = u->id;
+	if (xv_req_run(req, ST_MFA_ENABLE, 2, q, &rc) == NULL ||
+	    xv_req_run(req, ST_MFA_USED, 2, p, &rc) == NULL)
+		return xv_fail(req, rc, NULL, "cannot complete the login");
+	return XV_OK;
 }
 
 /*
@@ -251,36 +279,25 @@ mfa_verify(struct xv_req *req)
 	const char	*code = json_string_value(json_object_get(req->json,
 			    "code"));
 	json_t		*s = settings(req);
-	char		 hash[65];
-	const char	*p[3] = { NULL, req->tenant, NULL };
+	const char	*p[2] = { NULL, req->tenant };
 	struct user	 u;
 	enum xv_err	 rc;
 
 	memset(&u, 0, sizeof(u));
-	if (req->authed) {
-		if ((rc = read_user(req, s, ST_USER_SECRET, req->who.sub, &u)) !=
-		    XV_OK)
-			return rc == XV_E_NOT_FOUND ? bad_token(req,
-			    "no such user") : rc;
-	} else if ((rc = mfa_user(req, s, json_string_value(json_object_get(
-	    req->json, "mfa_token")), hash, &u)) != XV_OK)
-		return rc;
-	if ((rc = totp_ok(req, &u, code)) != XV_OK) {
-		p[0] = hash;
-		if (!req->authed)
-			xv_req_run(req, ST_MFA_FAIL, 2, p, &rc);
-		return xv_fail_code(req, XV_E_UNAUTHORIZED, "invalid_code",
-		    "code", "wrong or used code");
+	if (!req->authed) {
+		if ((rc = mfa_login(req, s, json_string_value(json_object_get(
+		    req->json, "mfa_token")), code, &u)) != XV_OK)
+			return rc;
+		return start_session(req, s, &u, "pwd otp");
 	}
+	if ((rc = read_user(req, s, ST_USER_SECRET, req->who.sub, &u)) != XV_OK)
+		return rc == XV_E_NOT_FOUND ? bad_token(req, "no such user") : rc;
+	if ((rc = totp_ok(req, &u, code)) != XV_OK)
+		return rc;
 	p[0] = u.id;
 	if (xv_req_run(req, ST_MFA_ENABLE, 2, p, &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot enable TOTP");
-	if (req->authed)
-		return xv_resp_json(req, 200, json_pack("{s:b}", "mfa_enabled", 1));
-	p[0] = hash;
-	if (xv_req_run(req, ST_MFA_USED, 2, p, &rc) == NULL)
-		return xv_fail(req, rc, NULL, "cannot use the mfa_token");
-	return start_session(req, s, &u, "pwd otp");
+	return xv_resp_json(req, 200, json_pack("{s:b}", "mfa_enabled", 1));
 }
 
 enum xv_err

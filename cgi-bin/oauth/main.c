@@ -4,7 +4,10 @@
  * introspection (RFC 7662) and revocation (RFC 7009) for clients; the
  * JWKS and discovery documents; signing-key rotation for super admins.
  * Access tokens are RFC 9068 JWTs signed ES256 with keys kept in
- * PostgreSQL.  See oauth.fcgi(8).
+ * PostgreSQL.  The grants of the browser flow (authorization_code,
+ * refresh_token) and what introspection and revocation do with refresh
+ * tokens are grants.c's; the browser's endpoints are auth.fcgi's.  See
+ * oauth.fcgi(8).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -16,27 +19,14 @@
 #include <openssl/crypto.h>
 
 #include "xv.h"
-
-enum stmt {
-	ST_CLIENT_INSERT,
-	ST_CLIENT_LIST,
-	ST_CLIENT_COUNT,
-	ST_CLIENT_GET,
-	ST_CLIENT_LOCK,
-	ST_CLIENT_UPDATE,
-	ST_CLIENT_DEACTIVATE,
-	ST_CLIENT_SECRET,
-	ST_REVOKE,
-	ST_PURGE,
-	ST_JWKS,
-	ST_KEYS_LIST,
-	ST__MAX
-};
+#include "oauth.h"
 
 /* Named as the answers name them (client_cols); see xv_row_json. */
 #define CLIENT_COLS \
 	"id, client_id, name, client_type, " \
 	"coalesce(array_to_json(redirect_uris), '[]') AS redirect_uris, " \
+	"coalesce(array_to_json(post_logout_redirect_uris), '[]') AS " \
+	"post_logout_redirect_uris, " \
 	"coalesce(array_to_json(grant_types), '[]') AS grant_types, " \
 	"coalesce(array_to_json(scopes), '[]') AS scopes, is_active, " \
 	"xv_ts(created_at) AS created_at, xv_ts(updated_at) AS updated_at"
@@ -45,11 +35,12 @@ enum stmt {
 #define JSON_ARRAY(n)	"ARRAY(SELECT json_array_elements_text($" #n "::json))"
 
 static const struct xv_stmt stmts[ST__MAX] = {
-	[ST_CLIENT_INSERT] = { "client_insert", 8,
+	[ST_CLIENT_INSERT] = { "client_insert", 9,
 	    "INSERT INTO oauth_clients (tenant_id, client_id, name, client_type, "
-	    "redirect_uris, grant_types, scopes, secret_hash) VALUES "
+	    "redirect_uris, grant_types, scopes, secret_hash, "
+	    "post_logout_redirect_uris) VALUES "
 	    "($1::uuid, $2, $3, $4, " JSON_ARRAY(5) ", " JSON_ARRAY(6) ", "
-	    JSON_ARRAY(7) ", $8) RETURNING " CLIENT_COLS },
+	    JSON_ARRAY(7) ", $8, " JSON_ARRAY(9) ") RETURNING " CLIENT_COLS },
 	[ST_CLIENT_LIST] = { "client_list", 3,
 	    "SELECT " CLIENT_COLS " FROM oauth_clients WHERE tenant_id = $1::uuid "
 	    "ORDER BY oauth_clients.created_at, oauth_clients.id "
@@ -62,9 +53,10 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_CLIENT_LOCK] = { "client_lock", 2,
 	    "SELECT " CLIENT_COLS " FROM oauth_clients "
 	    "WHERE id = $1::uuid AND tenant_id = $2::uuid FOR UPDATE" },
-	[ST_CLIENT_UPDATE] = { "client_update", 7,
+	[ST_CLIENT_UPDATE] = { "client_update", 8,
 	    "UPDATE oauth_clients SET name = $3, redirect_uris = " JSON_ARRAY(4)
 	    ", grant_types = " JSON_ARRAY(5) ", scopes = " JSON_ARRAY(6)
+	    ", post_logout_redirect_uris = " JSON_ARRAY(8)
 	    ", is_active = $7::boolean, updated_at = now(), "
 	    "tokens_valid_after = CASE WHEN is_active AND NOT $7::boolean "
 	    "THEN " VOID_FROM_NOW " ELSE tokens_valid_after END "
@@ -88,6 +80,59 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "SELECT kid, public_pem FROM signing_keys WHERE retired_at IS NULL "
 	    "OR retired_at > now() - make_interval(secs => $1::int) "
 	    "ORDER BY created_at DESC" },
+	[ST_SCOPES] = { "scopes", 0, "SELECT s FROM xv_client_scopes() s" },
+	[ST_SETTINGS] = { "settings", 1,
+	    "SELECT settings::text AS settings FROM tenant_settings "
+	    "WHERE tenant_id = $1::uuid" },
+	/*
+	 * The code, locked, with its session and user (grants.c).  The
+	 * columns of users that oauth.fcgi may read leave out every secret.
+	 */
+	[ST_CODE_GET] = { "code_get", 2,
+	    "SELECT c.client_id, c.session_id, c.redirect_uri, c.scope, c.nonce, "
+	    "c.code_challenge, c.used_at IS NOT NULL AS used, c.expires_at > "
+	    "now() AS live, s.ended_at IS NULL AS session_live, s.user_id, "
+	    "array_to_string(s.amr, ' ') AS amr, extract(epoch FROM "
+	    "s.created_at)::bigint AS auth_time, u.email, u.display_name, "
+	    "u.status FROM auth_codes c JOIN sessions s ON s.id = c.session_id "
+	    "AND s.tenant_id = c.tenant_id JOIN users u ON u.id = s.user_id AND "
+	    "u.tenant_id = s.tenant_id WHERE c.code_hash = $1 AND "
+	    "c.tenant_id = $2::uuid FOR UPDATE OF c" },
+	[ST_CODE_USE] = { "code_use", 2,
+	    "UPDATE auth_codes SET used_at = now() WHERE code_hash = $1 AND "
+	    "tenant_id = $2::uuid" },
+	/* Used codes are kept an hour: a reuse within it ends the session. */
+	[ST_CODE_PURGE] = { "code_purge", 1,
+	    "DELETE FROM auth_codes WHERE ctid = ANY (ARRAY(SELECT ctid FROM "
+	    "auth_codes WHERE tenant_id = $1::uuid AND expires_at < now() - "
+	    "interval '1 hour' LIMIT 100))" },
+	[ST_SESSION_END] = { "session_end", 3,
+	    "UPDATE sessions SET ended_at = now(), end_reason = $3 "
+	    "WHERE id = $1::uuid AND tenant_id = $2::uuid AND ended_at IS NULL" },
+	[ST_SESSION_TOUCH] = { "session_touch", 2,
+	    "UPDATE sessions SET last_used_at = now() WHERE id = $1::uuid AND "
+	    "tenant_id = $2::uuid" },
+	[ST_RT_INSERT] = { "rt_insert", 6,
+	    "INSERT INTO refresh_tokens (token_hash, tenant_id, session_id, "
+	    "client_id, scope, code_hash) VALUES ($1, $2::uuid, $3::uuid, $4, "
+	    "$5, $6)" },
+	/* A refresh token, locked, with its session (idle $3 minutes?). */
+	[ST_RT_GET] = { "rt_get", 3,
+	    "SELECT rt.session_id, rt.client_id, rt.scope, rt.code_hash, "
+	    "rt.rotated_at IS NOT NULL AS rotated, s.ended_at IS NULL AS live, "
+	    "s.last_used_at > now() - make_interval(mins => $3::int) AS fresh, "
+	    "s.user_id, array_to_string(s.amr, ' ') AS amr, extract(epoch FROM "
+	    "s.created_at)::bigint AS auth_time, u.email, u.display_name, "
+	    "u.status FROM refresh_tokens rt JOIN sessions s ON "
+	    "s.id = rt.session_id AND s.tenant_id = rt.tenant_id JOIN users u ON "
+	    "u.id = s.user_id AND u.tenant_id = s.tenant_id WHERE "
+	    "rt.token_hash = $1 AND rt.tenant_id = $2::uuid FOR UPDATE OF rt, s" },
+	[ST_RT_ROTATE] = { "rt_rotate", 2,
+	    "UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1 "
+	    "AND tenant_id = $2::uuid" },
+	[ST_RT_DELETE] = { "rt_delete", 3,
+	    "DELETE FROM refresh_tokens WHERE token_hash = $1 AND "
+	    "tenant_id = $2::uuid AND client_id = $3" },
 	[ST_KEYS_LIST] = { "keys_list", 0,
 	    "SELECT kid, alg, xv_ts(created_at), xv_ts(retired_at), "
 	    "xv_ts(signs_from), CASE WHEN retired_at <= now() THEN 'retired' "
@@ -165,6 +210,8 @@ static const struct xv_field client_fields[] = {
 	{ "client_type", XV_F_STRING, 1, 0, 0, client_types, NULL, NULL },
 	{ "redirect_uris", XV_F_STRINGS, 0, 0, 20, NULL, valid_redirect_uri,
 	    NULL },
+	{ "post_logout_redirect_uris", XV_F_STRINGS, 0, 0, 20, NULL,
+	    valid_redirect_uri, NULL },
 	{ "grant_types", XV_F_STRINGS, 1, 1, 3, grants, NULL, NULL },
 	{ "scopes", XV_F_STRINGS, 0, 0, 50, NULL, valid_scope_token, NULL },
 	XV_FIELDS_END
@@ -175,13 +222,15 @@ static const struct xv_field client_update_fields[] = {
 	{ "client_type", XV_F_STRING, 0, 0, 0, client_types, NULL, NULL },
 	{ "redirect_uris", XV_F_STRINGS, 0, 0, 20, NULL, valid_redirect_uri,
 	    NULL },
+	{ "post_logout_redirect_uris", XV_F_STRINGS, 0, 0, 20, NULL,
+	    valid_redirect_uri, NULL },
 	{ "grant_types", XV_F_STRINGS, 0, 1, 3, grants, NULL, NULL },
 	{ "scopes", XV_F_STRINGS, 0, 0, 50, NULL, valid_scope_token, NULL },
 	{ "is_active", XV_F_BOOL, 0, 0, 0, NULL, NULL, NULL },
 	XV_FIELDS_END
 };
 
-static int
+int
 has_string(json_t *arr, const char *s)
 {
 	size_t	 i;
@@ -198,13 +247,13 @@ static enum xv_err
 client_rules(struct xv_req *req, json_t *c)
 {
 	static const char *const arrays[] = { "redirect_uris", "grant_types",
-	    "scopes" };
+	    "scopes", "post_logout_redirect_uris" };
 	json_t		*g = json_object_get(c, "grant_types");
 	json_t		*a, *v;
 	size_t		 i, j, k;
 	const char	*type = json_string_value(json_object_get(c, "client_type"));
 
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < XV_NELEM(arrays); k++) {
 		a = json_object_get(c, arrays[k]);
 		json_array_foreach(a, i, v)
 			for (j = i + 1; j < json_array_size(a); j++)
@@ -244,15 +293,25 @@ random_token(size_t n)
 static const struct xv_jcol client_cols[] = {
 	{ "id", XV_J_TEXT }, { "client_id", XV_J_TEXT }, { "name", XV_J_TEXT },
 	{ "client_type", XV_J_TEXT }, { "redirect_uris", XV_J_JSON },
+	{ "post_logout_redirect_uris", XV_J_JSON },
 	{ "grant_types", XV_J_JSON }, { "scopes", XV_J_JSON },
 	{ "is_active", XV_J_BOOL }, { "created_at", XV_J_TEXT },
 	{ "updated_at", XV_J_TEXT }, { NULL, 0 }
 };
 
+/*
+ * post_logout_redirect_uris shows only when the client has some: the
+ * guide's answers, which predate it, keep their fields.
+ */
 static json_t *
 client_json(PGresult *r, int i)
 {
-	return xv_row_json(r, i, client_cols);
+	json_t *c = xv_row_json(r, i, client_cols);
+
+	if (json_array_size(json_object_get(c, "post_logout_redirect_uris")) ==
+	    0)
+		json_object_del(c, "post_logout_redirect_uris");
+	return c;
 }
 
 static char *
@@ -268,8 +327,8 @@ client_create(struct xv_req *req)
 {
 	json_t		*body = req->json, *out = NULL;
 	char		*cid = NULL, *secret = NULL, hash[65];
-	char		*ru = NULL, *gt = NULL, *sc = NULL;
-	const char	*p[8], *type;
+	char		*ru = NULL, *gt = NULL, *sc = NULL, *pl = NULL;
+	const char	*p[9], *type;
 	PGresult	*r = NULL;
 	enum xv_err	 rc;
 
@@ -285,6 +344,7 @@ client_create(struct xv_req *req)
 	ru = dump(json_object_get(body, "redirect_uris"));
 	gt = dump(json_object_get(body, "grant_types"));
 	sc = dump(json_object_get(body, "scopes"));
+	pl = dump(json_object_get(body, "post_logout_redirect_uris"));
 	p[0] = req->tenant;
 	p[1] = cid;
 	p[2] = json_string_value(json_object_get(body, "name"));
@@ -293,7 +353,8 @@ client_create(struct xv_req *req)
 	p[5] = gt;
 	p[6] = sc;
 	p[7] = secret ? hash : NULL;
-	if ((r = xv_db_run(ST_CLIENT_INSERT, 8, p, &rc)) == NULL) {
+	p[8] = pl;
+	if ((r = xv_db_run(ST_CLIENT_INSERT, 9, p, &rc)) == NULL) {
 		rc = xv_fail(req, rc, NULL, "cannot create the client");
 		goto out;
 	}
@@ -312,6 +373,7 @@ out:
 	free(ru);
 	free(gt);
 	free(sc);
+	free(pl);
 	PQclear(r);
 	json_decref(out);
 	return rc;
@@ -354,8 +416,8 @@ client_update(struct xv_req *req)
 {
 	json_t		*body = req->json, *cur = NULL, *oldv = NULL, *newv = NULL;
 	PGresult	*r = NULL, *u = NULL;
-	char		*ru = NULL, *gt = NULL, *sc = NULL;
-	const char	*p[7], *type;
+	char		*ru = NULL, *gt = NULL, *sc = NULL, *pl = NULL;
+	const char	*p[8], *type;
 	enum xv_err	 rc;
 
 	if ((r = client_row(req, ST_CLIENT_LOCK, &rc)) == NULL)
@@ -374,6 +436,7 @@ client_update(struct xv_req *req)
 	ru = dump(json_object_get(cur, "redirect_uris"));
 	gt = dump(json_object_get(cur, "grant_types"));
 	sc = dump(json_object_get(cur, "scopes"));
+	pl = dump(json_object_get(cur, "post_logout_redirect_uris"));
 	p[0] = req->params[0];
 	p[1] = req->tenant;
 	p[2] = json_string_value(json_object_get(cur, "name"));
@@ -381,7 +444,8 @@ client_update(struct xv_req *req)
 	p[4] = gt;
 	p[5] = sc;
 	p[6] = json_is_true(json_object_get(cur, "is_active")) ? "true" : "false";
-	if ((u = xv_db_run(ST_CLIENT_UPDATE, 7, p, &rc)) == NULL) {
+	p[7] = pl;
+	if ((u = xv_db_run(ST_CLIENT_UPDATE, 8, p, &rc)) == NULL) {
 		rc = xv_fail(req, rc, NULL, "cannot update the client");
 		goto out;
 	}
@@ -395,6 +459,7 @@ out:
 	free(ru);
 	free(gt);
 	free(sc);
+	free(pl);
 	PQclear(r);
 	PQclear(u);
 	json_decref(cur);
@@ -473,7 +538,7 @@ out:
 
 /* ---- the OAuth endpoints (the client resolved by the pipeline) ---- */
 
-static enum xv_err
+enum xv_err
 oauth_err(struct xv_req *req, enum xv_err e, const char *code,
     const char *detail)
 {
@@ -553,9 +618,21 @@ oauth_token(struct xv_req *req)
 		    "client authentication failed");
 		goto out;
 	}
+	if (strcmp(grant, "authorization_code") == 0 ||
+	    strcmp(grant, "refresh_token") == 0) {
+		if (!has_string(c->grants, grant))
+			rc = oauth_err(req, XV_E_BAD_REQUEST,
+			    "unauthorized_client",
+			    "this client may not use this grant");
+		else
+			rc = grant[0] == 'a' ? grant_code(req) :
+			    grant_refresh(req);
+		goto out;
+	}
 	if (strcmp(grant, "client_credentials") != 0) {
 		rc = oauth_err(req, XV_E_BAD_REQUEST, "unsupported_grant_type",
-		    "only client_credentials is supported here");
+		    "the grants are client_credentials, authorization_code "
+		    "and refresh_token");
 		goto out;
 	}
 	if (!has_string(c->grants, "client_credentials")) {
@@ -647,10 +724,11 @@ token_active(struct xv_req *req, json_t *cl)
  * The token parameter, required, verified as an access token now that
  * the caller has authenticated (the pipeline did that first, so nobody
  * else can make the server look keys up).  *cl gets its claims if its
- * signature and times hold (pool-owned).
+ * signature and times hold (pool-owned); *raw, if asked, the token as
+ * sent (kept by the request).
  */
 static enum xv_err
-presented_token(struct xv_req *req, json_t **cl)
+presented_token(struct xv_req *req, json_t **cl, const char **raw)
 {
 	const char	*form = req->body ? req->body : "";
 	char		*token = NULL;
@@ -663,7 +741,10 @@ presented_token(struct xv_req *req, json_t **cl)
 		    "token is required");
 	}
 	*cl = xv_keep_json(req, xv_jwt_verify(token, XV_USE_ACCESS));
-	xv_free_secret(token);
+	if (raw != NULL)
+		*raw = xv_keep_secret(req, token);
+	else
+		xv_free_secret(token);
 	/* A key that could not be read: not an inactive token, a 503. */
 	if (*cl == NULL && xv_keys_unavailable())
 		return oauth_err(req, XV_E_UNAVAILABLE, "temporarily_unavailable",
@@ -677,12 +758,19 @@ oauth_introspect(struct xv_req *req)
 	static const char *const copy[] = { "sub", "client_id", "scope", "iss",
 	    "tid", "exp", "iat", "jti", "aud", NULL };
 	const char *const *k;
+	const char	*raw = NULL;
 	json_t		*cl, *out, *v;
 	enum xv_err	 rc;
 	int		 active;
 
-	if ((rc = presented_token(req, &cl)) != XV_OK)
+	/* Introspection is for resource servers: confidential clients. */
+	if (req->client.is_public)
+		return oauth_err(req, XV_E_UNAUTHORIZED, "invalid_client",
+		    "client authentication failed");
+	if ((rc = presented_token(req, &cl, &raw)) != XV_OK)
 		return rc;
+	if (cl == NULL && is_refresh_token(raw))
+		return refresh_introspect(req, raw);
 	/* A suspended tenant's clients learn only that nothing is active. */
 	if ((active = req->client.suspended ? 0 : token_active(req, cl)) < 0)
 		return oauth_err(req, XV_E_UNAVAILABLE, "temporarily_unavailable",
@@ -702,14 +790,16 @@ oauth_introspect(struct xv_req *req)
 static enum xv_err
 oauth_revoke(struct xv_req *req)
 {
-	const char	*cid, *jti, *p[3];
+	const char	*cid, *jti, *p[3], *raw = NULL;
 	char		 exp[24];
 	json_t		*cl;
 	json_int_t	 e;
 	enum xv_err	 rc;
 
-	if ((rc = presented_token(req, &cl)) != XV_OK)
+	if ((rc = presented_token(req, &cl, &raw)) != XV_OK)
 		return rc;
+	if (cl == NULL && is_refresh_token(raw))
+		return refresh_revoke(req, raw);
 	/* Unknown, malformed, expired, foreign or revoked: nothing to do. */
 	if (token_active(req, cl) <= 0 ||
 	    json_unpack(cl, "{s:s, s:I}", "jti", &jti, "exp", &e) != 0)
@@ -751,31 +841,75 @@ jwks(struct xv_req *req)
 	return xv_resp_json(req, 200, json_pack("{s:o}", "keys", keys));
 }
 
+/* An endpoint's URL under the issuer (kept by the request). */
+static const char *
+url(struct xv_req *req, const char *path)
+{
+	char *u = NULL;
+
+	if (asprintf(&u, "%s%s", xv_issuer(), path) < 0)
+		return NULL;
+	return xv_keep_str(req, u);
+}
+
+/*
+ * OpenID Connect Discovery 1.0 and RFC 8414: what off-the-shelf
+ * clients need to work from this document alone.
+ */
 static enum xv_err
 discovery(struct xv_req *req)
 {
-	const char	*iss = xv_issuer();
-	char		 tok[512], in[512], rev[512], jw[512];
+	static const char *const oidc_scopes[] = { "openid", "profile",
+	    "email", "offline_access", NULL };
+	const char *const *o;
+	json_t		*scopes = json_array(), *d;
+	PGresult	*r;
+	enum xv_err	 rc;
+	int		 i;
 
-	snprintf(tok, sizeof(tok), "%s/oauth/token", iss);
-	snprintf(in, sizeof(in), "%s/oauth/introspect", iss);
-	snprintf(rev, sizeof(rev), "%s/oauth/revoke", iss);
-	snprintf(jw, sizeof(jw), "%s/.well-known/jwks.json", iss);
-	return xv_resp_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, "
-	    "s:[s], s:[s,s], s:[s,s], s:[s,s], s:[s], s:[], s:[s]}",
-	    "issuer", iss, "token_endpoint", tok,
-	    "introspection_endpoint", in, "revocation_endpoint", rev,
-	    "jwks_uri", jw,
-	    "grant_types_supported", "client_credentials",
+	for (o = oidc_scopes; *o != NULL; o++)
+		json_array_append_new(scopes, json_string(*o));
+	if ((r = xv_req_run(req, ST_SCOPES, 0, NULL, &rc)) == NULL) {
+		json_decref(scopes);
+		return xv_fail(req, rc, NULL, "cannot read scopes");
+	}
+	for (i = 0; i < PQntuples(r); i++)
+		if (!has_string(scopes, PQgetvalue(r, i, 0)))
+			json_array_append_new(scopes,
+			    json_string(PQgetvalue(r, i, 0)));
+	d = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "
+	    "s:[s,s,s], s:[s], s:[s], s:[s], s:[s,s,s], s:[s,s], s:[s,s,s], "
+	    "s:[s], s:[s], s:[s], s:b, s:o, s:[s,s,s,s,s,s,s,s,s,s,s,s,s], "
+	    "s:[s,s]}",
+	    "issuer", xv_issuer(),
+	    "authorization_endpoint", url(req, "/oauth/authorize"),
+	    "token_endpoint", url(req, "/oauth/token"),
+	    "userinfo_endpoint", url(req, "/oauth/userinfo"),
+	    "end_session_endpoint", url(req, "/oauth/logout"),
+	    "introspection_endpoint", url(req, "/oauth/introspect"),
+	    "revocation_endpoint", url(req, "/oauth/revoke"),
+	    "jwks_uri", url(req, "/.well-known/jwks.json"),
+	    "grant_types_supported", "authorization_code", "refresh_token",
+	    "client_credentials",
+	    "response_types_supported", "code",
+	    "response_modes_supported", "query",
+	    "code_challenge_methods_supported", "S256",
 	    "token_endpoint_auth_methods_supported", "client_secret_basic",
-	    "client_secret_post",
+	    "client_secret_post", "none",
 	    "introspection_endpoint_auth_methods_supported",
 	    "client_secret_basic", "client_secret_post",
 	    "revocation_endpoint_auth_methods_supported",
-	    "client_secret_basic", "client_secret_post",
-	    "code_challenge_methods_supported", "S256",
-	    "response_types_supported",
-	    "token_endpoint_auth_signing_alg_values_supported", "ES256"));
+	    "client_secret_basic", "client_secret_post", "none",
+	    "subject_types_supported", "public",
+	    "id_token_signing_alg_values_supported", "ES256",
+	    "token_endpoint_auth_signing_alg_values_supported", "ES256",
+	    "authorization_response_iss_parameter_supported", 1,
+	    "scopes_supported", scopes,
+	    "claims_supported", "iss", "sub", "aud", "exp", "iat",
+	    "auth_time", "nonce", "amr", "sid", "azp", "email",
+	    "email_verified", "name",
+	    "prompt_values_supported", "none", "login");
+	return xv_resp_json(req, 200, d);
 }
 
 /* The signing keys, newest first; *active gets the signing one's kid. */
@@ -860,7 +994,8 @@ keys_rotate(struct xv_req *req)
 		.tenancy = XV_TENANT_SYS
 
 static const char *const token_params[] = { "grant_type", "scope",
-    "client_id", "client_secret", NULL };
+    "client_id", "client_secret", "code", "redirect_uri", "code_verifier",
+    "refresh_token", NULL };
 static const char *const token_use_params[] = { "token", "token_type_hint",
     "client_id", "client_secret", NULL };
 
@@ -879,8 +1014,13 @@ static const struct xv_route routes[] = {
 	    .scopes = XV_SCOPE_WRITE, .handler = client_delete },
 	{ XV_POST, "/admin/oauth/clients/{id}/regenerate-secret", ADM,
 	    .scopes = XV_SCOPE_ADMIN, .handler = client_regenerate_secret },
+	/*
+	 * client_credentials needs no transaction; the grants of the
+	 * browser flow open one (xv_req_begin) and keep what an error
+	 * must leave behind: a used code, a session ended by a reuse.
+	 */
 	{ XV_POST, "/oauth/token", CLIENT, .params = token_params,
-	    .no_txn = 1, .handler = oauth_token },
+	    .no_txn = 1, .keep_on_error = 1, .handler = oauth_token },
 	{ XV_POST, "/oauth/introspect", CLIENT, .params = token_use_params,
 	    .no_txn = 1, .handler = oauth_introspect },
 	{ XV_POST, "/oauth/revoke", CLIENT, .params = token_use_params,
