@@ -36,43 +36,44 @@ enum stmt {
 #define KEY_LIVE	"revoked_at IS NULL"
 
 static const struct xv_stmt stmts[ST__MAX] = {
-	[ST_KEY_INSERT] = { "key_insert", 7,
+	[ST_KEY_INSERT] = { "key_insert", 0,
 	    "INSERT INTO api_keys (tenant_id, name, key_prefix, key_hash, "
-	    "scopes, expires_at, created_by) VALUES ($1::uuid, $2, $3, $4, "
-	    "string_to_array($5, ' '), $6::timestamptz, $7) "
-	    "RETURNING " KEY_COLS },
+	    "scopes, expires_at, created_by) VALUES (:tenant::uuid, :name, "
+	    ":prefix, :hash, string_to_array(:scopes, ' '), "
+	    ":expires_at::timestamptz, :created_by) RETURNING " KEY_COLS },
 	/* One row even past the last page, so that total is always there. */
-	[ST_KEY_LIST] = { "key_list", 3,
+	[ST_KEY_LIST] = { "key_list", 0,
 	    "WITH k AS (SELECT id, name, key_prefix, scopes, expires_at, "
-	    "created_at FROM api_keys WHERE tenant_id = $1::uuid AND "
+	    "created_at FROM api_keys WHERE tenant_id = :tenant::uuid AND "
 	    KEY_LIVE ") "
 	    "SELECT p.id, p.name, p.key_prefix, to_json(p.scopes)::text AS scopes, "
 	    "xv_ts(p.expires_at) AS expires_at, xv_ts(p.created_at) AS created_at, "
 	    "t.total "
 	    "FROM (SELECT count(*) FROM k) t(total) LEFT JOIN LATERAL "
-	    "(SELECT * FROM k ORDER BY created_at, id LIMIT $2::int "
-	    "OFFSET $3::bigint) p ON true" },
-	[ST_KEY_GET] = { "key_get", 2,
-	    "SELECT " KEY_COLS " FROM api_keys WHERE id = $1::uuid AND "
-	    "tenant_id = $2::uuid AND " KEY_LIVE },
-	[ST_KEY_DELETE] = { "key_delete", 2,
-	    "UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid AND "
-	    "tenant_id = $2::uuid AND " KEY_LIVE " RETURNING " KEY_COLS },
-	[ST_KEY_INTROSPECT] = { "key_introspect", 2,
+	    "(SELECT * FROM k ORDER BY created_at, id LIMIT :limit::int "
+	    "OFFSET :offset::bigint) p ON true" },
+	[ST_KEY_GET] = { "key_get", 0,
+	    "SELECT " KEY_COLS " FROM api_keys WHERE id = :id::uuid AND "
+	    "tenant_id = :tenant::uuid AND " KEY_LIVE },
+	[ST_KEY_DELETE] = { "key_delete", 0,
+	    "UPDATE api_keys SET revoked_at = now() WHERE id = :id::uuid AND "
+	    "tenant_id = :tenant::uuid AND " KEY_LIVE " RETURNING " KEY_COLS },
+	[ST_KEY_INTROSPECT] = { "key_introspect", 0,
 	    "SELECT true AS active, id, name, to_json(scopes)::text AS scopes, "
 	    "tenant_id, xv_ts(expires_at) AS expires_at, "
 	    "xv_ts(created_at) AS created_at FROM api_keys "
-	    "WHERE key_hash = $1 AND tenant_id = $2::uuid AND " KEY_LIVE
+	    "WHERE key_hash = :hash AND tenant_id = :tenant::uuid AND " KEY_LIVE
 	    " AND (expires_at IS NULL OR expires_at > now())" },
-	/* Every day of [$3, $4], the shards added up; last use of all time. */
-	[ST_USAGE] = { "usage", 4,
+	/* Every day of [:since, :until], the shards added up; last use ever. */
+	[ST_USAGE] = { "usage", 0,
 	    "SELECT to_char(d, 'YYYY-MM-DD') AS date, "
 	    "coalesce(sum(u.requests), 0) AS requests, "
 	    "(SELECT xv_ts(max(last_used_at)) FROM api_key_usage "
-	    "WHERE key_id = $1::uuid AND tenant_id = $2::uuid) AS last_used_at "
-	    "FROM generate_series($3::date, $4::date, interval '1 day') d "
-	    "LEFT JOIN api_key_usage u ON u.key_id = $1::uuid AND "
-	    "u.tenant_id = $2::uuid AND u.day = d::date "
+	    "WHERE key_id = :id::uuid AND tenant_id = :tenant::uuid) "
+	    "AS last_used_at "
+	    "FROM generate_series(:since::date, :until::date, interval '1 day') d "
+	    "LEFT JOIN api_key_usage u ON u.key_id = :id::uuid AND "
+	    "u.tenant_id = :tenant::uuid AND u.day = d::date "
 	    "GROUP BY d ORDER BY d" },
 };
 
@@ -200,11 +201,10 @@ key_new(struct xv_req *req, char key[XV_APIKEY_LEN + 1], char hash[65])
 static enum xv_err
 key_create(struct xv_req *req)
 {
-	json_t		*body = req->json, *out = NULL, *audit = NULL;
-	PGresult	*r = NULL;
+	json_t		*body = req->json, *out;
+	PGresult	*r;
 	char		 key[XV_APIKEY_LEN + 1] = "", hash[65], list[32];
 	char		 prefix[PREFIX_LEN + 1], loc[64];
-	const char	*p[7];
 	enum xv_err	 rc;
 
 	if ((rc = create_check(req, body, list, sizeof(list))) != XV_OK ||
@@ -212,21 +212,19 @@ key_create(struct xv_req *req)
 		goto out;
 	memcpy(prefix, key, PREFIX_LEN);
 	prefix[PREFIX_LEN] = '\0';
-	p[0] = req->tenant;
-	p[1] = json_string_value(json_object_get(body, "name"));
-	p[2] = prefix;
-	p[3] = hash;
-	p[4] = list;
-	p[5] = json_string_value(json_object_get(body, "expires_at"));
-	p[6] = req->who.sub;
-	if ((r = xv_db_run(ST_KEY_INSERT, 7, p, &rc)) == NULL) {
+	r = xv_req_call(req, ST_KEY_INSERT, XV_ARGS({ "tenant", req->tenant },
+	    { "name", json_string_value(json_object_get(body, "name")) },
+	    { "prefix", prefix }, { "hash", hash }, { "scopes", list },
+	    { "expires_at", json_string_value(json_object_get(body,
+	    "expires_at")) }, { "created_by", req->who.sub }), &rc);
+	if (r == NULL) {
 		rc = xv_fail(req, rc == XV_E_CONFLICT ? XV_E_INTERNAL : rc, NULL,
 		    "cannot store the key");
 		goto out;
 	}
-	audit = key_audit_json(r, 0);
 	if ((rc = xv_audit(req, req->tenant, "api_key.created", "api_key",
-	    xv_val(r, 0, "id"), NULL, audit)) != XV_OK)
+	    xv_val(r, 0, "id"), NULL, xv_keep_json(req, key_audit_json(r, 0))))
+	    != XV_OK)
 		goto out;
 	if ((out = key_json(r, 0)) == NULL) {
 		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot encode the key");
@@ -237,12 +235,8 @@ key_create(struct xv_req *req)
 	snprintf(loc, sizeof(loc), "/admin/api-keys/%s", xv_val(r, 0, "id"));
 	xv_resp_header(req, "Location", loc);
 	rc = xv_resp_json(req, 201, out);
-	out = NULL;
 out:
 	explicit_bzero(key, sizeof(key));
-	PQclear(r);
-	json_decref(out);
-	json_decref(audit);
 	return rc;
 }
 
@@ -250,19 +244,16 @@ out:
 static enum xv_err
 key_list(struct xv_req *req)
 {
-	const char *p[1] = { req->tenant };
-
-	return xv_resp_page(req, "api_keys", ST_KEY_LIST, -1, p, 1, key_json);
+	return xv_resp_page_call(req, "api_keys", ST_KEY_LIST, -1,
+	    XV_ARGS({ "tenant", req->tenant }), key_json);
 }
 
-/* Runs a one-row statement on the path's key id; 404 if none. */
 /* Runs a one-row statement on the path's key id; 404 if none. */
 static PGresult *
 key_row(struct xv_req *req, int st, enum xv_err *rc)
 {
-	const char *p[2] = { req->params[0], req->tenant };
-
-	return xv_row(req, st, 2, p, "API key", rc);
+	return xv_row_call(req, st, XV_ARGS({ "id", req->params[0] },
+	    { "tenant", req->tenant }), "API key", rc);
 }
 
 static enum xv_err
@@ -273,9 +264,7 @@ key_get(struct xv_req *req)
 
 	if ((r = key_row(req, ST_KEY_GET, &rc)) == NULL)
 		return rc;
-	rc = xv_resp_json(req, 200, key_json(r, 0));
-	PQclear(r);
-	return rc;
+	return xv_resp_json(req, 200, key_json(r, 0));
 }
 
 /* Revokes the key: it fails from the next request on, everywhere. */
@@ -283,17 +272,13 @@ static enum xv_err
 key_delete(struct xv_req *req)
 {
 	PGresult	*r;
-	json_t		*oldv;
 	enum xv_err	 rc;
 
 	if ((r = key_row(req, ST_KEY_DELETE, &rc)) == NULL)
 		return rc;
-	oldv = key_audit_json(r, 0);
-	rc = xv_audit(req, req->tenant, "api_key.deleted", "api_key",
-	    xv_val(r, 0, "id"), oldv, NULL);
-	json_decref(oldv);
-	PQclear(r);
-	if (rc != XV_OK)
+	if ((rc = xv_audit(req, req->tenant, "api_key.deleted", "api_key",
+	    xv_val(r, 0, "id"), xv_keep_json(req, key_audit_json(r, 0)), NULL))
+	    != XV_OK)
 		return rc;
 	return xv_resp_empty(req, 204);
 }
@@ -302,33 +287,24 @@ key_delete(struct xv_req *req)
 static enum xv_err
 key_introspect(struct xv_req *req)
 {
-	json_t		*body = req->json, *out = NULL;
 	PGresult	*r = NULL;
 	char		 hash[65];
-	const char	*p[2] = { hash, req->tenant };
 	enum xv_err	 rc;
 	int		 h;
 
-	h = xv_auth_key_hash(json_string_value(json_object_get(body, "key")),
-	    hash);
+	h = xv_auth_key_hash(json_string_value(json_object_get(req->json,
+	    "key")), hash);
 	if (h == -2) {
 		xv_log("error", __func__, req->request_id,
 		    "api_key_secret is missing or too short");
-		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot check the key");
-		goto out;
+		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot check the key");
 	}
-	if (h == 0 && (r = xv_db_run(ST_KEY_INTROSPECT, 2, p, &rc)) == NULL) {
-		rc = xv_fail(req, rc, NULL, "cannot check the key");
-		goto out;
-	}
+	if (h == 0 && (r = xv_req_call(req, ST_KEY_INTROSPECT, XV_ARGS(
+	    { "hash", hash }, { "tenant", req->tenant }), &rc)) == NULL)
+		return xv_fail(req, rc, NULL, "cannot check the key");
 	if (r != NULL && PQntuples(r) == 1)
-		out = xv_row_json(r, 0, key_live_cols);
-	else
-		out = json_pack("{s:b}", "active", 0);
-	rc = xv_resp_json(req, 200, out);
-out:
-	PQclear(r);
-	return rc;
+		return xv_resp_json(req, 200, xv_row_json(r, 0, key_live_cols));
+	return xv_resp_json(req, 200, json_pack("{s:b}", "active", 0));
 }
 
 static void
@@ -377,11 +353,10 @@ day_param(struct xv_req *req, const char *name, long *day)
 static enum xv_err
 key_usage(struct xv_req *req)
 {
-	PGresult	*k = NULL, *r = NULL;
+	PGresult	*k, *r;
 	long		 until = time(NULL) / DAY, since;
 	char		 s[16], u[16];
-	const char	*p[4] = { req->params[0], req->tenant, s, u };
-	json_t		*daily = NULL;
+	json_t		*daily;
 	json_int_t	 n, total = 0;
 	enum xv_err	 rc;
 	int		 i;
@@ -399,10 +374,10 @@ key_usage(struct xv_req *req)
 		return rc;
 	day_text(since, s);
 	day_text(until, u);
-	if ((r = xv_db_run(ST_USAGE, 4, p, &rc)) == NULL) {
-		rc = xv_fail(req, rc, NULL, "cannot read the key's usage");
-		goto out;
-	}
+	if ((r = xv_req_call(req, ST_USAGE, XV_ARGS({ "id", req->params[0] },
+	    { "tenant", req->tenant }, { "since", s }, { "until", u }),
+	    &rc)) == NULL)
+		return xv_fail(req, rc, NULL, "cannot read the key's usage");
 	daily = json_array();
 	for (i = 0; i < PQntuples(r); i++) {
 		n = strtoll(xv_val(r, i, "requests"), NULL, 10);
@@ -410,20 +385,13 @@ key_usage(struct xv_req *req)
 		json_array_append_new(daily, json_pack("{s:s, s:I}",
 		    "date", xv_val(r, i, "date"), "requests", n));
 	}
-	rc = xv_resp_json(req, 200, json_pack("{s:s, s:I, s:o, s:s, s:s, s:o}",
+	return xv_resp_json(req, 200, json_pack("{s:s, s:I, s:o, s:s, s:s, s:o}",
 	    "key_id", xv_val(k, 0, "id"), "total_requests", total,
 	    "last_used_at", PQntuples(r) && !xv_val_null(r, 0, "last_used_at") ?
 	    json_string(xv_val(r, 0, "last_used_at")) : json_null(),
 	    "since", s, "until", u, "daily", daily));
-	daily = NULL;
-out:
-	json_decref(daily);
-	PQclear(k);
-	PQclear(r);
-	return rc;
 }
 
-/* Managing keys needs the admin scope whatever the method. */
 /* A tenant's admin; managing keys needs the admin scope of a key. */
 #define KEYS	.cred = XV_CRED_BEARER, .need = XV_NEED_ADMIN, \
 		.tenancy = XV_TENANT_REQ, .scopes = XV_SCOPE_ADMIN

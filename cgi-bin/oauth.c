@@ -439,9 +439,6 @@ client_regenerate_secret(struct xv_req *req)
 	json_t		*out = NULL;
 	enum xv_err	 rc;
 
-	if (req->body_len > 0)
-		return xv_fail(req, XV_E_BAD_REQUEST, NULL,
-		    "regenerate-secret takes no body");
 	if ((r = client_row(req, ST_CLIENT_LOCK, &rc)) == NULL)
 		return rc;
 	if (strcmp(xv_val(r, 0, "client_type"), "confidential") != 0) {
@@ -588,18 +585,46 @@ out:
 /* ---- introspection and revocation ---- */
 
 /*
+ * Whether session sid of tenant tid holds (not ended, not idle past the
+ * tenant's session_timeout_minutes): the question every program asks of
+ * a login token (xv_session_alive, 0005 and 0008).  1, 0, or -1 when
+ * the database cannot say.
+ */
+static int
+session_holds(const char *sid, const char *tid)
+{
+	char		 canon[XV_UUID_LEN + 1];
+	const char	*p[2] = { canon, tid };
+	PGresult	*r;
+	enum xv_err	 rc;
+	int		 alive;
+
+	if (xv_uuid_canon(sid, canon) != 0)
+		return 0;
+	if ((r = xv_db_lib(XV_ST_SESSION_ALIVE, 2, p, &rc)) == NULL)
+		return -1;
+	alive = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return alive;
+}
+
+/*
  * Whether verified claims cl are those of an active token of the
  * caller's tenant: that tenant, not issued before a suspension or its
- * client's deactivation, not revoked, its client still active.  The
- * state comes from the resolver's own lookup.
+ * client's deactivation, not revoked, its client still active, and if
+ * it names a session (sid), that session alive.  A login token's client
+ * (xavyo-login) is no registered client: its session alone says.  The
+ * state comes from the resolver's own lookup, the session's from
+ * xv_session_alive.  1, 0, or -1 when the database cannot say.
  */
 static int
 token_active(struct xv_req *req, json_t *cl)
 {
 	struct xv_client *c = &req->client;
-	const char	*tid, *jti, *cid;
+	const char	*tid, *jti, *cid, *sid;
 	char		 canon[XV_UUID_LEN + 1];
 	json_int_t	 iat;
+	int		 login;
 
 	if (cl == NULL || !c->tok_state ||
 	    json_unpack(cl, "{s:s, s:s, s:s, s:I}", "tid", &tid, "jti", &jti,
@@ -608,8 +633,14 @@ token_active(struct xv_req *req, json_t *cl)
 		return 0;
 	if (!c->tok_tenant_active || iat < c->tok_after || c->tok_revoked)
 		return 0;
+	sid = json_string_value(json_object_get(cl, "sid"));
+	login = strcmp(cid, XV_CLIENT_LOGIN) == 0;
 	/* Issued to a client of this tenant that is still active. */
-	return c->tok_client_active;
+	if (!login && !c->tok_client_active)
+		return 0;
+	if (sid == NULL)
+		return !login;
+	return session_holds(sid, canon);
 }
 
 /*
@@ -653,7 +684,9 @@ oauth_introspect(struct xv_req *req)
 	if ((rc = presented_token(req, &cl)) != XV_OK)
 		return rc;
 	/* A suspended tenant's clients learn only that nothing is active. */
-	active = !req->client.suspended && token_active(req, cl);
+	if ((active = req->client.suspended ? 0 : token_active(req, cl)) < 0)
+		return oauth_err(req, XV_E_UNAVAILABLE, "temporarily_unavailable",
+		    "cannot check the token now");
 	out = json_pack("{s:b}", "active", active);
 	for (k = copy; active && *k != NULL; k++)
 		if ((v = json_object_get(cl, *k)) != NULL)
@@ -678,7 +711,7 @@ oauth_revoke(struct xv_req *req)
 	if ((rc = presented_token(req, &cl)) != XV_OK)
 		return rc;
 	/* Unknown, malformed, expired, foreign or revoked: nothing to do. */
-	if (!token_active(req, cl) ||
+	if (token_active(req, cl) <= 0 ||
 	    json_unpack(cl, "{s:s, s:I}", "jti", &jti, "exp", &e) != 0)
 		return xv_resp_empty(req, 200);
 	cid = json_string_value(json_object_get(cl, "client_id"));

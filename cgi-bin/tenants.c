@@ -39,66 +39,67 @@ enum stmt {
 	"xv_ts(suspended_at) AS suspended_at, " \
 	"suspend_reason AS suspension_reason"
 #define AUDIT_FILTER \
-	"WHERE tenant_id = $1::uuid AND ($2::text IS NULL OR action = $2) " \
-	"AND ($3::text IS NULL OR resource_type = $3) " \
-	"AND ($4::timestamptz IS NULL OR created_at >= $4::timestamptz) " \
-	"AND ($5::timestamptz IS NULL OR created_at < $5::timestamptz) "
+	"WHERE tenant_id = :tenant::uuid " \
+	"AND (:action::text IS NULL OR action = :action) " \
+	"AND (:resource_type::text IS NULL OR resource_type = :resource_type) " \
+	"AND (:since::timestamptz IS NULL OR created_at >= :since::timestamptz) " \
+	"AND (:until::timestamptz IS NULL OR created_at < :until::timestamptz) "
 
 static const struct xv_stmt stmts[ST__MAX] = {
-	[ST_TENANT_INSERT] = { "tenant_insert", 3,
-	    "INSERT INTO tenants (name, slug, plan) VALUES ($1, $2, $3) "
+	[ST_TENANT_INSERT] = { "tenant_insert", 0,
+	    "INSERT INTO tenants (name, slug, plan) VALUES (:name, :slug, :plan) "
 	    "RETURNING " TENANT_COLS },
-	[ST_SCOPE] = { "scope", 1,
-	    "SELECT set_config('app.tenant_id', $1, true)" },
-	[ST_SETTINGS_INSERT] = { "settings_insert", 2,
+	[ST_SCOPE] = { "scope", 0,
+	    "SELECT set_config('app.tenant_id', :tenant, true)" },
+	[ST_SETTINGS_INSERT] = { "settings_insert", 0,
 	    "INSERT INTO tenant_settings (tenant_id, settings) "
-	    "VALUES ($1::uuid, $2::jsonb)" },
-	[ST_WEBAUTHN_INSERT] = { "webauthn_insert", 2,
+	    "VALUES (:tenant::uuid, :doc::jsonb)" },
+	[ST_WEBAUTHN_INSERT] = { "webauthn_insert", 0,
 	    "INSERT INTO webauthn_policies (tenant_id, policy) "
-	    "VALUES ($1::uuid, $2::jsonb)" },
-	[ST_TENANT_LIST] = { "tenant_list", 2,
+	    "VALUES (:tenant::uuid, :doc::jsonb)" },
+	[ST_TENANT_LIST] = { "tenant_list", 0,
 	    "SELECT " TENANT_COLS " FROM tenants "
 	    "ORDER BY tenants.created_at, tenants.id "
-	    "LIMIT $1::int OFFSET $2::bigint" },
+	    "LIMIT :limit::int OFFSET :offset::bigint" },
 	[ST_TENANT_COUNT] = { "tenant_count", 0,
 	    "SELECT count(*) FROM tenants" },
-	[ST_TENANT_GET] = { "tenant_get", 1,
-	    "SELECT " TENANT_COLS " FROM tenants WHERE id = $1::uuid" },
-	[ST_TENANT_LOCK] = { "tenant_lock", 1,
-	    "SELECT " TENANT_COLS " FROM tenants WHERE id = $1::uuid FOR UPDATE" },
-	[ST_TENANT_SUSPEND] = { "tenant_suspend", 2,
+	[ST_TENANT_GET] = { "tenant_get", 0,
+	    "SELECT " TENANT_COLS " FROM tenants WHERE id = :id::uuid" },
+	[ST_TENANT_LOCK] = { "tenant_lock", 0,
+	    "SELECT " TENANT_COLS " FROM tenants WHERE id = :id::uuid FOR UPDATE" },
+	[ST_TENANT_SUSPEND] = { "tenant_suspend", 0,
 	    "UPDATE tenants SET status = 'suspended', suspended_at = now(), "
-	    "suspend_reason = $2, updated_at = now(), "
+	    "suspend_reason = :reason, updated_at = now(), "
 	    "tokens_valid_after = date_trunc('second', now()) + interval '1 second' "
-	    "WHERE id = $1::uuid RETURNING " TENANT_COLS },
-	[ST_TENANT_REACTIVATE] = { "tenant_reactivate", 1,
+	    "WHERE id = :id::uuid RETURNING " TENANT_COLS },
+	[ST_TENANT_REACTIVATE] = { "tenant_reactivate", 0,
 	    "UPDATE tenants SET status = 'active', suspended_at = NULL, "
 	    "suspend_reason = NULL, updated_at = now() "
-	    "WHERE id = $1::uuid RETURNING " TENANT_COLS },
+	    "WHERE id = :id::uuid RETURNING " TENANT_COLS },
 	/* A read takes no row lock: that would make every GET a write. */
-	[ST_SETTINGS_GET] = { "settings_get", 1,
-	    "SELECT settings FROM tenant_settings WHERE tenant_id = $1::uuid" },
-	[ST_SETTINGS_LOCK] = { "settings_lock", 1,
-	    "SELECT settings FROM tenant_settings WHERE tenant_id = $1::uuid "
+	[ST_SETTINGS_GET] = { "settings_get", 0,
+	    "SELECT settings FROM tenant_settings WHERE tenant_id = :tenant::uuid" },
+	[ST_SETTINGS_LOCK] = { "settings_lock", 0,
+	    "SELECT settings FROM tenant_settings WHERE tenant_id = :tenant::uuid "
 	    "FOR UPDATE" },
-	[ST_SETTINGS_UPDATE] = { "settings_update", 2,
-	    "UPDATE tenant_settings SET settings = $2::jsonb, updated_at = now() "
-	    "WHERE tenant_id = $1::uuid" },
-	[ST_WEBAUTHN_GET] = { "webauthn_get", 1,
-	    "SELECT policy FROM webauthn_policies WHERE tenant_id = $1::uuid" },
-	[ST_WEBAUTHN_LOCK] = { "webauthn_lock", 1,
-	    "SELECT policy FROM webauthn_policies WHERE tenant_id = $1::uuid "
+	[ST_SETTINGS_UPDATE] = { "settings_update", 0,
+	    "UPDATE tenant_settings SET settings = :doc::jsonb, updated_at = now() "
+	    "WHERE tenant_id = :tenant::uuid" },
+	[ST_WEBAUTHN_GET] = { "webauthn_get", 0,
+	    "SELECT policy FROM webauthn_policies WHERE tenant_id = :tenant::uuid" },
+	[ST_WEBAUTHN_LOCK] = { "webauthn_lock", 0,
+	    "SELECT policy FROM webauthn_policies WHERE tenant_id = :tenant::uuid "
 	    "FOR UPDATE" },
-	[ST_WEBAUTHN_UPDATE] = { "webauthn_update", 2,
-	    "UPDATE webauthn_policies SET policy = $2::jsonb, updated_at = now() "
-	    "WHERE tenant_id = $1::uuid" },
-	[ST_AUDIT_LIST] = { "audit_list", 7,
+	[ST_WEBAUTHN_UPDATE] = { "webauthn_update", 0,
+	    "UPDATE webauthn_policies SET policy = :doc::jsonb, updated_at = now() "
+	    "WHERE tenant_id = :tenant::uuid" },
+	[ST_AUDIT_LIST] = { "audit_list", 0,
 	    "SELECT id, action, resource_type, resource_id, actor, "
 	    "actor_tenant AS actor_tenant_id, old_value, new_value, request_id, "
 	    "xv_ts(created_at) AS created_at FROM audit_events " AUDIT_FILTER
 	    "ORDER BY audit_events.created_at DESC, audit_events.id "
-	    "LIMIT $6::int OFFSET $7::bigint" },
-	[ST_AUDIT_COUNT] = { "audit_count", 5,
+	    "LIMIT :limit::int OFFSET :offset::bigint" },
+	[ST_AUDIT_COUNT] = { "audit_count", 0,
 	    "SELECT count(*) FROM audit_events " AUDIT_FILTER },
 };
 
@@ -180,74 +181,57 @@ tenant_json(PGresult *r, int row, int full)
 	return xv_row_json(r, row, full ? tenant_full : tenant_short);
 }
 
+/* Stores JSON document j of tenant t with statement st. */
 static enum xv_err
-run_json(struct xv_req *req, int st, const char *a, json_t *j)
+run_json(struct xv_req *req, int st, const char *t, json_t *j)
 {
-	char		*s = json_dumps(j, JSON_COMPACT);
-	const char	*p[2] = { a, s };
-	PGresult	*r;
-	enum xv_err	 e;
+	char		*s = xv_keep_str(req, json_dumps(j, JSON_COMPACT));
+	enum xv_err	 e = XV_E_INTERNAL;
 
-	r = s ? xv_db_run(st, 2, p, &e) : NULL;
-	free(s);
-	if (r == NULL)
-		return xv_fail(req, s ? e : XV_E_INTERNAL, NULL,
-		    "cannot store %s", stmts[st].name);
-	PQclear(r);
+	if (s == NULL || xv_req_call(req, st, XV_ARGS({ "tenant", t },
+	    { "doc", s }), &e) == NULL)
+		return xv_fail(req, e, NULL, "cannot store %s", stmts[st].name);
 	return XV_OK;
 }
 
 static enum xv_err
 tenant_provision(struct xv_req *req)
 {
-	json_t		*body = req->json, *settings = NULL, *webauthn = NULL;
-	json_t		*out = NULL, *given;
-	PGresult	*r = NULL, *s = NULL;
-	const char	*p[3];
-	char		 loc[64], id[XV_UUID_LEN + 1];
+	json_t		*body = req->json, *settings, *webauthn, *out, *given;
+	PGresult	*r;
+	char		 loc[64];
+	const char	*id;
 	enum xv_err	 rc;
 
-	settings = xv_settings_default();
-	webauthn = xv_webauthn_default();
+	settings = xv_keep_json(req, xv_settings_default());
+	webauthn = xv_keep_json(req, xv_webauthn_default());
 	if ((given = json_object_get(body, "settings")) != NULL)
 		xv_json_merge(settings, given);
-	p[0] = json_string_value(json_object_get(body, "name"));
-	p[1] = json_string_value(json_object_get(body, "slug"));
-	p[2] = json_string_value(json_object_get(body, "plan"));
-	if ((r = xv_db_run(ST_TENANT_INSERT, 3, p, &rc)) == NULL) {
+	r = xv_req_call(req, ST_TENANT_INSERT, XV_ARGS(
+	    { "name", json_string_value(json_object_get(body, "name")) },
+	    { "slug", json_string_value(json_object_get(body, "slug")) },
+	    { "plan", json_string_value(json_object_get(body, "plan")) }), &rc);
+	if (r == NULL) {
 		if (rc == XV_E_CONFLICT)
-			rc = xv_fail_code(req, rc, "slug_taken", "slug",
+			return xv_fail_code(req, rc, "slug_taken", "slug",
 			    "a tenant with this slug exists");
-		else
-			rc = xv_fail(req, rc, NULL, "cannot create the tenant");
-		goto out;
+		return xv_fail(req, rc, NULL, "cannot create the tenant");
 	}
-	snprintf(id, sizeof(id), "%s", xv_val(r, 0, "id"));
-	p[0] = id;
-	if ((s = xv_db_run(ST_SCOPE, 1, p, &rc)) == NULL) {
-		rc = xv_fail(req, rc, NULL, "cannot scope to the new tenant");
-		goto out;
-	}
-	out = tenant_json(r, 0, 0);
+	id = xv_val(r, 0, "id");
+	if (xv_req_call(req, ST_SCOPE, XV_ARGS({ "tenant", id }), &rc) == NULL)
+		return xv_fail(req, rc, NULL, "cannot scope to the new tenant");
+	out = xv_keep_json(req, tenant_json(r, 0, 0));
 	if ((rc = run_json(req, ST_SETTINGS_INSERT, id, settings)) != XV_OK ||
 	    (rc = run_json(req, ST_WEBAUTHN_INSERT, id, webauthn)) != XV_OK)
-		goto out;
+		return rc;
 	json_object_set(out, "settings", settings);
 	rc = xv_audit(req, id, "tenant.provisioned", "tenant", id, NULL, out);
 	json_object_del(out, "settings");
 	if (rc != XV_OK)
-		goto out;
+		return rc;
 	snprintf(loc, sizeof(loc), "/system/tenants/%s", id);
 	xv_resp_header(req, "Location", loc);
-	rc = xv_resp_json(req, 201, out);
-	out = NULL;
-out:
-	PQclear(r);
-	PQclear(s);
-	json_decref(out);
-	json_decref(settings);
-	json_decref(webauthn);
-	return rc;
+	return xv_resp_json(req, 201, json_incref(out));
 }
 
 static json_t *
@@ -259,18 +243,16 @@ tenant_row_json(PGresult *r, int i)
 static enum xv_err
 tenant_list(struct xv_req *req)
 {
-	return xv_resp_page(req, "tenants", ST_TENANT_LIST, ST_TENANT_COUNT,
-	    NULL, 0, tenant_row_json);
+	return xv_resp_page_call(req, "tenants", ST_TENANT_LIST,
+	    ST_TENANT_COUNT, NULL, 0, tenant_row_json);
 }
 
 /* Runs a one-row tenant statement on the path's {id}; 404 if none. */
-/* Runs a one-row tenant statement on the path's {id}; 404 if none. */
 static PGresult *
-tenant_row(struct xv_req *req, int st, const char *reason, enum xv_err *rc)
+tenant_row(struct xv_req *req, int st, enum xv_err *rc)
 {
-	const char *p[2] = { req->params[0], reason };
-
-	return xv_row(req, st, stmts[st].nparams, p, "tenant", rc);
+	return xv_row_call(req, st, XV_ARGS({ "id", req->params[0] }),
+	    "tenant", rc);
 }
 
 static enum xv_err
@@ -279,52 +261,43 @@ tenant_get(struct xv_req *req)
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if ((r = tenant_row(req, ST_TENANT_GET, NULL, &rc)) == NULL)
+	if ((r = tenant_row(req, ST_TENANT_GET, &rc)) == NULL)
 		return rc;
-	rc = xv_resp_json(req, 200, tenant_json(r, 0, 1));
-	PQclear(r);
-	return rc;
+	return xv_resp_json(req, 200, tenant_json(r, 0, 1));
 }
 
 /* Suspends or reactivates; idempotent; audited only when state changes. */
 static enum xv_err
 tenant_set_state(struct xv_req *req, int suspend)
 {
-	json_t		*oldv = NULL, *newv = NULL;
-	PGresult	*cur = NULL, *r = NULL;
-	const char	*reason;
+	const char	*id = req->params[0];
+	json_t		*oldv, *newv;
+	PGresult	*cur, *r;
 	enum xv_err	 rc;
 	int		 active;
 
-	reason = json_string_value(json_object_get(req->json, "reason"));
-	if ((cur = tenant_row(req, ST_TENANT_LOCK, NULL, &rc)) == NULL)
-		goto out;
-	if (suspend && strcmp(req->params[0], XV_SYSTEM_TENANT) == 0) {
-		rc = xv_fail_code(req, XV_E_CONFLICT, "system_tenant", NULL,
+	if ((cur = tenant_row(req, ST_TENANT_LOCK, &rc)) == NULL)
+		return rc;
+	if (suspend && strcmp(id, XV_SYSTEM_TENANT) == 0)
+		return xv_fail_code(req, XV_E_CONFLICT, "system_tenant", NULL,
 		    "the system tenant cannot be suspended");
-		goto out;
-	}
 	active = strcmp(xv_val(cur, 0, "status"), "active") == 0;
-	if (active != suspend) {
-		rc = xv_resp_json(req, 200, tenant_json(cur, 0, 1));
-		goto out;
-	}
-	if ((r = tenant_row(req, suspend ? ST_TENANT_SUSPEND :
-	    ST_TENANT_REACTIVATE, reason, &rc)) == NULL)
-		goto out;
-	oldv = tenant_json(cur, 0, 1);
-	newv = tenant_json(r, 0, 1);
-	if ((rc = xv_audit(req, req->params[0], suspend ? "tenant.suspended" :
-	    "tenant.reactivated", "tenant", req->params[0], oldv, newv)) != XV_OK)
-		goto out;
-	rc = xv_resp_json(req, 200, newv);
-	newv = NULL;
-out:
-	PQclear(cur);
-	PQclear(r);
-	json_decref(oldv);
-	json_decref(newv);
-	return rc;
+	if (active != suspend)
+		return xv_resp_json(req, 200, tenant_json(cur, 0, 1));
+	if (suspend)
+		r = xv_row_call(req, ST_TENANT_SUSPEND, XV_ARGS({ "id", id },
+		    { "reason", json_string_value(json_object_get(req->json,
+		    "reason")) }), "tenant", &rc);
+	else
+		r = tenant_row(req, ST_TENANT_REACTIVATE, &rc);
+	if (r == NULL)
+		return rc;
+	oldv = xv_keep_json(req, tenant_json(cur, 0, 1));
+	newv = xv_keep_json(req, tenant_json(r, 0, 1));
+	if ((rc = xv_audit(req, id, suspend ? "tenant.suspended" :
+	    "tenant.reactivated", "tenant", id, oldv, newv)) != XV_OK)
+		return rc;
+	return xv_resp_json(req, 200, json_incref(newv));
 }
 
 static enum xv_err
@@ -339,60 +312,41 @@ tenant_reactivate(struct xv_req *req)
 	return tenant_set_state(req, 0);
 }
 
-/* The {tenant_id} of an /admin/tenants path must be the scoped tenant. */
-static enum xv_err
-path_tenant(struct xv_req *req)
-{
-	if (strcmp(req->params[0], req->tenant) != 0)
-		return xv_fail(req, XV_E_NOT_FOUND, NULL, "no such tenant");
-	return XV_OK;
-}
-
 /*
  * GET or PUT of a tenant's JSON document (settings or WebAuthn policy):
  * PUT merges the body field by field over the stored document, checks
- * it, stores the result and audits old and new values.
+ * it, stores the result and audits old and new values.  The path's
+ * {tenant_id} must be the scoped tenant.
  */
 static enum xv_err
 doc_handle(struct xv_req *req, int get, int lock, int upd, const char *action)
 {
-	const char	*p[1] = { req->tenant };
-	PGresult	*r = NULL;
-	json_t		*cur = NULL, *oldv = NULL, *body = req->json;
+	PGresult	*r;
+	json_t		*cur, *oldv;
 	enum xv_err	 rc;
 
-	if ((rc = path_tenant(req)) != XV_OK)
-		return rc;
+	if (strcmp(req->params[0], req->tenant) != 0)
+		return xv_fail(req, XV_E_NOT_FOUND, NULL, "no such tenant");
 	if (req->method == XV_PUT)
 		get = lock;
-	if ((r = xv_db_run(get, 1, p, &rc)) == NULL || PQntuples(r) != 1) {
-		rc = xv_fail(req, r ? XV_E_NOT_FOUND : rc, NULL,
+	r = xv_req_call(req, get, XV_ARGS({ "tenant", req->tenant }), &rc);
+	if (r == NULL || PQntuples(r) != 1)
+		return xv_fail(req, r ? XV_E_NOT_FOUND : rc, NULL,
 		    "cannot read the tenant's %s", stmts[get].name);
-		goto out;
-	}
 	/* A read answers the stored document as PostgreSQL prints it. */
-	if (req->method != XV_PUT) {
-		rc = xv_resp_raw(req, 200, "application/json; charset=utf-8",
+	if (req->method != XV_PUT)
+		return xv_resp_raw(req, 200, "application/json; charset=utf-8",
 		    PQgetvalue(r, 0, 0), PQgetlength(r, 0, 0));
-		goto out;
-	}
-	if ((cur = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL) {
-		rc = xv_fail(req, XV_E_INTERNAL, NULL, "stored document is bad");
-		goto out;
-	}
-	oldv = json_deep_copy(cur);
-	xv_json_merge(cur, body);
+	if ((cur = xv_keep_json(req, json_loads(PQgetvalue(r, 0, 0), 0,
+	    NULL))) == NULL)
+		return xv_fail(req, XV_E_INTERNAL, NULL, "stored document is bad");
+	oldv = xv_keep_json(req, json_deep_copy(cur));
+	xv_json_merge(cur, req->json);
 	if ((rc = run_json(req, upd, req->tenant, cur)) != XV_OK ||
 	    (rc = xv_audit(req, req->tenant, action, "tenant",
 	    req->tenant, oldv, cur)) != XV_OK)
-		goto out;
-	rc = xv_resp_json(req, 200, cur);
-	cur = NULL;
-out:
-	PQclear(r);
-	json_decref(cur);
-	json_decref(oldv);
-	return rc;
+		return rc;
+	return xv_resp_json(req, 200, json_incref(cur));
 }
 
 static enum xv_err
@@ -428,37 +382,23 @@ audit_list(struct xv_req *req)
 {
 	static const char *names[] = { "action", "resource_type", "since",
 	    "until" };
-	char		*q[4] = { NULL, NULL, NULL, NULL };
-	const char	*p[5];
-	long		 limit, offset;
-	enum xv_err	 rc;
+	const char	*q[4];
 	int		 i;
 
-	if ((rc = xv_req_page(req, &limit, &offset)) != XV_OK)
-		return rc;
 	for (i = 0; i < 4; i++) {
-		q[i] = xv_req_query(req, names[i]);
-		if (i >= 2 && q[i] != NULL && !xv_valid_rfc3339(q[i], NULL)) {
-			rc = xv_fail(req, XV_E_VALIDATION, names[i],
+		q[i] = xv_keep_str(req, xv_req_query(req, names[i]));
+		if (i >= 2 && q[i] != NULL && !xv_valid_rfc3339(q[i], NULL))
+			return xv_fail(req, XV_E_VALIDATION, names[i],
 			    "%s must be an RFC 3339 timestamp", names[i]);
-			goto out;
-		}
-		if (i < 2 && q[i] != NULL && strlen(q[i]) > 100) {
-			rc = xv_fail(req, XV_E_VALIDATION, names[i],
+		if (i < 2 && q[i] != NULL && strlen(q[i]) > 100)
+			return xv_fail(req, XV_E_VALIDATION, names[i],
 			    "%s is too long", names[i]);
-			goto out;
-		}
 	}
-	p[0] = req->tenant;
-	for (i = 0; i < 4; i++)
-		p[i + 1] = q[i];
 	/* Counted apart: a page past the end still has the total. */
-	rc = xv_resp_page(req, "audit_logs", ST_AUDIT_LIST, ST_AUDIT_COUNT, p, 5,
-	    audit_json);
-out:
-	for (i = 0; i < 4; i++)
-		free(q[i]);
-	return rc;
+	return xv_resp_page_call(req, "audit_logs", ST_AUDIT_LIST,
+	    ST_AUDIT_COUNT, XV_ARGS({ "tenant", req->tenant },
+	    { "action", q[0] }, { "resource_type", q[1] }, { "since", q[2] },
+	    { "until", q[3] }), audit_json);
 }
 
 /* Who calls: a super admin in the system context, or a tenant's admin. */

@@ -73,6 +73,13 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 static PGconn			*conn;
 static const struct xv_stmt	*pstmts;
 static size_t			 npstmts;
+/* The program's statements as prepared: named slots made $n. */
+struct prepared {
+	char	*sql;			/* NULL: pstmts[i].sql as it is */
+	int	 n;
+	char	 names[XV_MAX_PARAMS][XV_PARAM_NAME];
+};
+static struct prepared		*pprep;
 static char			 lastsqlstate[6];
 static int			 prepared = -1;	/* db_prepare, once read */
 
@@ -108,8 +115,8 @@ prepare_all(void)
 	}
 	for (i = 0; ok && i < npstmts; i++) {
 		snprintf(name, sizeof(name), "p%zu", i);
-		r = PQprepare(conn, name, pstmts[i].sql, pstmts[i].nparams,
-		    NULL);
+		r = PQprepare(conn, name, pprep[i].sql ? pprep[i].sql :
+		    pstmts[i].sql, pprep[i].n, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			xv_log("error", __func__, NULL,
 			    "cannot prepare %s: %s", pstmts[i].name,
@@ -147,11 +154,100 @@ connect_db(void)
 	return prepare_all();
 }
 
+static int
+is_name(int c, int first)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (!first && c >= '0' && c <= '9');
+}
+
+int
+xv_sql_named(const char *sql, char **out, char names[][XV_PARAM_NAME],
+    int max)
+{
+	size_t	 len = strlen(sql), o = 0, i, k;
+	char	*b;
+	char	 quote = 0;
+	int	 n = 0, dollar = 0, j;
+
+	*out = NULL;
+	/* "$16" is no longer than the shortest slot, ":a" plus a digit. */
+	if ((b = malloc(len * 2 + 1)) == NULL)
+		return -1;
+	for (i = 0; i < len; i++) {
+		char c = sql[i];
+
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+			b[o++] = c;
+		} else if (c == '\'' || c == '"') {
+			quote = c;
+			b[o++] = c;
+		} else if (c == '$' && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+			dollar = 1;
+			b[o++] = c;
+		} else if (c == ':' && sql[i + 1] == ':') {
+			b[o++] = c;
+			b[o++] = sql[++i];
+		} else if (c == ':' && is_name((unsigned char)sql[i + 1], 1)) {
+			for (k = i + 1; is_name((unsigned char)sql[k], 0); k++)
+				;
+			if (k - i - 1 >= XV_PARAM_NAME)
+				goto bad;
+			for (j = 0; j < n; j++)
+				if (strlen(names[j]) == k - i - 1 &&
+				    memcmp(names[j], sql + i + 1, k - i - 1) == 0)
+					break;
+			if (j == n) {
+				if (n == max)
+					goto bad;
+				memcpy(names[n], sql + i + 1, k - i - 1);
+				names[n][k - i - 1] = '\0';
+				n++;
+			}
+			o += (size_t)sprintf(b + o, "$%d", j + 1);
+			i = k - 1;
+		} else
+			b[o++] = c;
+	}
+	b[o] = '\0';
+	if (n == 0 || dollar) {
+		free(b);
+		return dollar && n > 0 ? -1 : 0;
+	}
+	*out = b;
+	return n;
+bad:
+	free(b);
+	return -1;
+}
+
 int
 xv_db_init(const struct xv_stmt *s, size_t n)
 {
+	size_t	i;
+	int	k;
+
+	for (i = 0; pprep != NULL && i < npstmts; i++)
+		free(pprep[i].sql);
+	free(pprep);
 	pstmts = s;
 	npstmts = n;
+	if ((pprep = calloc(n ? n : 1, sizeof(*pprep))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i].name == NULL)
+			continue;
+		k = xv_sql_named(s[i].sql, &pprep[i].sql, pprep[i].names,
+		    XV_MAX_PARAMS);
+		if (k < 0) {
+			xv_log("error", __func__, NULL, "statement %s: bad "
+			    "parameter slots", s[i].name);
+			return -1;
+		}
+		pprep[i].n = k > 0 ? k : s[i].nparams;
+	}
 	return connect_db();
 }
 
@@ -194,11 +290,11 @@ xv_db_classify(PGresult *r)
 }
 
 /*
- * Runs statement s (prepared as name, unless db_prepare is 0) with its
- * n parameters p.
+ * Runs the statement prepared as name (what, for the log), or with
+ * db_prepare = 0 its text sql, with its n parameters p.
  */
 static PGresult *
-run(const char *name, const struct xv_stmt *s, int n,
+run(const char *name, const char *what, const char *sql, int n,
     const char *const *p, enum xv_err *err)
 {
 	PGresult	*r;
@@ -216,7 +312,7 @@ again:
 	if (use_prepared())
 		r = PQexecPrepared(conn, name, n, p, NULL, NULL, 0);
 	else
-		r = PQexecParams(conn, s->sql, n, NULL, p, NULL, NULL, 0);
+		r = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
 	st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return r;
@@ -233,7 +329,7 @@ again:
 		goto again;
 	}
 	if (*err != XV_E_CONFLICT && *err != XV_E_BAD_REQUEST)
-		xv_log("error", __func__, NULL, "%s failed: %s", s->name,
+		xv_log("error", __func__, NULL, "%s failed: %s", what,
 		    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) ?
 		    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : "no result");
 	PQclear(r);
@@ -247,14 +343,52 @@ xv_db_run(int i, int n, const char *const *p, enum xv_err *err)
 	char name[32];
 
 	snprintf(name, sizeof(name), "p%d", i);
-	return run(name, &pstmts[i], n, p, err);
+	return run(name, pstmts[i].name, pprep[i].sql ? pprep[i].sql :
+	    pstmts[i].sql, n, p, err);
+}
+
+/* Runs named program statement i with its arguments by name. */
+PGresult *
+xv_db_call(int i, const struct xv_arg *a, size_t n, enum xv_err *err)
+{
+	const struct prepared	*s = &pprep[i];
+	const char		*p[XV_MAX_PARAMS];
+	unsigned char		 set[XV_MAX_PARAMS] = { 0 };
+	char			 name[32];
+	size_t			 k;
+	int			 j;
+
+	for (k = 0; k < n; k++) {
+		for (j = 0; j < s->n; j++)
+			if (strcmp(s->names[j], a[k].name) == 0)
+				break;
+		if (s->sql == NULL || j == s->n || set[j]) {
+			xv_log("error", __func__, NULL, "statement %s: "
+			    "argument %s fills no slot", pstmts[i].name,
+			    a[k].name);
+			*err = XV_E_INTERNAL;
+			return NULL;
+		}
+		set[j] = 1;
+		p[j] = a[k].val;
+	}
+	for (j = 0; j < s->n; j++)
+		if (!set[j]) {
+			xv_log("error", __func__, NULL, "statement %s: no "
+			    "argument for :%s", pstmts[i].name, s->names[j]);
+			*err = XV_E_INTERNAL;
+			return NULL;
+		}
+	snprintf(name, sizeof(name), "p%d", i);
+	return run(name, pstmts[i].name, s->sql, s->n, p, err);
 }
 
 /* Runs library statement i (enum xv_libstmt). */
 PGresult *
 xv_db_lib(int i, int n, const char *const *p, enum xv_err *err)
 {
-	return run(libstmts[i].name, &libstmts[i], n, p, err);
+	return run(libstmts[i].name, libstmts[i].name, libstmts[i].sql, n, p,
+	    err);
 }
 
 static enum xv_err

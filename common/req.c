@@ -321,6 +321,13 @@ xv_req_run(struct xv_req *req, int st, int n, const char *const *p,
 	return xv_keep_result(req, xv_db_run(st, n, p, err));
 }
 
+PGresult *
+xv_req_call(struct xv_req *req, int st, const struct xv_arg *a, size_t n,
+    enum xv_err *err)
+{
+	return xv_keep_result(req, xv_db_call(st, a, n, err));
+}
+
 /* Releases what the request kept, last first. */
 void
 xv_req_release(struct xv_req *req)

@@ -162,9 +162,13 @@ body_check(struct xv_req *req, const struct xv_route *r)
 		if (xv_form_get(req->body ? req->body : "", *n, NULL) > 1)
 			return xv_fail_code(req, XV_E_BAD_REQUEST,
 			    "invalid_request", NULL, "a parameter is repeated");
-	if (r->body != XV_BODY_JSON && r->body != XV_BODY_JSON_OPT)
+	if (r->body == XV_BODY_FORM)
 		return XV_OK;
-	if (r->body == XV_BODY_JSON_OPT && req->body_len == 0)
+	/* Nothing sent is ignored: a route that takes no body refuses one. */
+	if (r->body == XV_BODY_NONE && req->body_len > 0)
+		return xv_fail(req, XV_E_BAD_REQUEST, NULL,
+		    "this request takes no body");
+	if (r->body != XV_BODY_JSON && req->body_len == 0)
 		return XV_OK;
 	if ((rc = xv_req_json(req, &j)) != XV_OK)
 		return rc;
@@ -364,6 +368,42 @@ out:
 	return rc;
 }
 
+/*
+ * Commits the request's transaction early, so that slow work that needs
+ * no database (hashing a password) holds no connection state, no
+ * snapshot, no lock and no row of anyone else's while it runs: what the
+ * handler wrote so far (a login attempt counted) stands.  Then
+ * xv_req_resume begins the next transaction, scoped to the same tenant
+ * and checked again (it may have been suspended meanwhile); dispatch
+ * commits or rolls back that one as usual.  Nothing to do on a route
+ * without a transaction.
+ */
+enum xv_err
+xv_req_pause(struct xv_req *req)
+{
+	enum xv_err	rc;
+
+	if (req->route == NULL || req->route->no_txn)
+		return XV_OK;
+	if ((rc = xv_db_commit()) != XV_OK)
+		return xv_fail(req, rc, NULL, "cannot commit");
+	return XV_OK;
+}
+
+enum xv_err
+xv_req_resume(struct xv_req *req)
+{
+	enum xv_err	rc;
+
+	if (req->route == NULL || req->route->no_txn)
+		return XV_OK;
+	if ((rc = xv_db_begin()) != XV_OK)
+		return xv_fail(req, rc, NULL, "database unavailable");
+	if (req->tenant[0] == '\0')
+		return XV_OK;
+	return xv_tenant_enter(req, req->route->tenancy == XV_TENANT_SYS);
+}
+
 /* GET /healthz in every program: 200 when the database answers, else 503. */
 static void
 health(struct xv_req *req)
@@ -523,9 +563,93 @@ print_paths(const struct xv_program *prog)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* A name of an enum's value, for -R; new values show as their number. */
+static const char *
+name_of(const char *const *names, size_t n, unsigned v, char buf[16])
+{
+	if (v < n && names[v] != NULL)
+		return names[v];
+	snprintf(buf, 16, "#%u", v);
+	return buf;
+}
+
+#define NAME(a, v, b)	name_of(a, sizeof(a) / sizeof(a[0]), (unsigned)(v), b)
+
+/* A JSON field table as "name:type:required:min:max[:a|b]", comma-separated. */
+static void
+print_fields(const struct xv_field *f, const char *parent)
+{
+	static const char *const type[] = { "string", "int", "bool", "object",
+	    "strings", "any" };
+	static int	 first;
+	char		 path[128], b[16];
+	size_t		 k;
+
+	if (parent == NULL)
+		first = 1;
+	for (; f != NULL && f->name != NULL; f++) {
+		snprintf(path, sizeof(path), "%s%s%s", parent ? parent : "",
+		    parent ? "." : "", f->name);
+		printf("%s%s:%s:%d:%ld:%ld", first ? "" : ",", path,
+		    NAME(type, f->type, b), f->required, f->min, f->max);
+		first = 0;
+		for (k = 0; f->oneof != NULL && f->oneof[k] != NULL; k++)
+			printf("%c%s", k ? '|' : ':', f->oneof[k]);
+		if (f->type == XV_F_OBJECT)
+			print_fields(f->sub, path);
+	}
+}
+
+/*
+ * One line a method of each route, tab-separated: method, pattern,
+ * credential, need, tenancy, body, error style, and the body's JSON
+ * fields (print_fields) or form parameters, or "-".  Tests build their
+ * matrices from it (tests/attack.bats), so that no route escapes them.
+ */
+static int
+print_routes(const struct xv_program *prog)
+{
+	static const char *const meth[] = { "GET", "POST", "PUT", "DELETE",
+	    "PATCH", "HEAD", "OPTIONS" };
+	static const char *const cred[] = { "none", "bearer", "client", "user",
+	    "user_opt", "refresh", "session" };
+	static const char *const need[] = { "none", "any", "admin", "super" };
+	static const char *const ten[] = { "none", "req", "sys", "cred" };
+	static const char *const body[] = { "none", "json", "json_opt",
+	    "form" };
+	static const char *const style[] = { "problem", "oauth" };
+	const struct xv_route	*r;
+	char			 b[5][16];
+	size_t			 i, m, k;
+
+	for (i = 0; i < prog->nroutes; i++) {
+		r = &prog->routes[i];
+		for (m = 0; m < sizeof(meth) / sizeof(meth[0]); m++) {
+			if (!(r->methods & (1u << m)))
+				continue;
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t", meth[m],
+			    r->pattern, NAME(cred, r->cred, b[0]),
+			    NAME(need, r->need, b[1]),
+			    NAME(ten, r->tenancy, b[2]),
+			    NAME(body, r->body, b[3]),
+			    NAME(style, r->style, b[4]));
+			if (r->fields != NULL && r->fields->name != NULL)
+				print_fields(r->fields, NULL);
+			else if (r->params != NULL && r->params[0] != NULL)
+				for (k = 0; r->params[k] != NULL; k++)
+					printf("%s%s", k ? "," : "",
+					    r->params[k]);
+			else
+				putchar('-');
+			putchar('\n');
+		}
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /*
  * The program's main: "-n" checks configuration and database and exits;
- * "-P" prints the paths it serves;
+ * "-P" prints the paths it serves, "-R" its routes (print_routes);
  * otherwise it serves FastCGI requests on stdin (as lighttpd and
  * mod_fcgid spawn it) or on the socket named by -s, with -c processes.
  */
@@ -538,10 +662,12 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 	int		 ch, check = 0, sock = 0, nproc = 1, rc;
 	const char	*path = NULL;
 
-	while ((ch = getopt(argc, argv, "c:nPs:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:nPRs:")) != -1) {
 		switch (ch) {
 		case 'P':
 			return print_paths(prog);
+		case 'R':
+			return print_routes(prog);
 		case 'c':
 			if ((nproc = atoi(optarg)) < 1 || nproc > 256)
 				nproc = 1;
@@ -553,7 +679,7 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 			path = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-nP] [-s socket [-c procs]]\n",
+			fprintf(stderr, "usage: %s [-nPR] [-s socket [-c procs]]\n",
 			    prog->name);
 			return 2;
 		}

@@ -109,11 +109,39 @@ void	xv_time_rfc3339(time_t, char buf[32]);
 
 /* ---- database (db.c) ---- */
 
+/*
+ * A statement of a program's table.  Its parameters are named slots,
+ * ":name" in sql (not inside quotes, and "::type" is a cast), filled by
+ * name with xv_db_call; xv_db_init numbers them ($1, $2, ...) in order of
+ * first use.  A statement that uses $n instead keeps nparams, and is run
+ * by position (xv_db_run).  A statement cannot mix the two.
+ */
 struct xv_stmt {
 	const char	*name;
-	int		 nparams;
+	int		 nparams;	/* $n statements only; 0 for named */
 	const char	*sql;
 };
+
+#define XV_MAX_PARAMS	16
+#define XV_PARAM_NAME	32
+
+/* One named argument; val NULL is SQL NULL. */
+struct xv_arg {
+	const char	*name;
+	const char	*val;
+};
+/* XV_ARGS({"id", id}, {"reason", r}): an argument array and its length. */
+#define XV_ARGS(...) ((const struct xv_arg[]){ __VA_ARGS__ }), \
+	(sizeof((const struct xv_arg[]){ __VA_ARGS__ }) / sizeof(struct xv_arg))
+
+/*
+ * Rewrites sql's :name slots as $1, $2, ... into *out (caller frees) and
+ * their names into names[]; returns how many (0, *out NULL, when sql has
+ * none), or -1 if it mixes $n with names, has more than max slots, or a
+ * name longer than XV_PARAM_NAME - 1.
+ */
+int	xv_sql_named(const char *sql, char **out,
+	    char names[][XV_PARAM_NAME], int max);
 
 /*
  * The connection of this process.  Statements of the library and of the
@@ -133,6 +161,12 @@ PGresult	*xv_db_run(int stmt, int nparams, const char *const *params,
 		    enum xv_err *err);
 PGresult	*xv_db_lib(int libstmt, int nparams,
 		    const char *const *params, enum xv_err *err);
+/*
+ * Runs a named statement: every slot must get exactly one argument and
+ * every argument must name a slot, else nothing runs and *err is 500.
+ */
+PGresult	*xv_db_call(int stmt, const struct xv_arg *, size_t n,
+		    enum xv_err *err);
 enum xv_err	 xv_db_ensure(void);	/* reconnect if lost; 503 if not */
 enum xv_err	 xv_db_begin(void);
 enum xv_err	 xv_db_commit(void);
@@ -340,10 +374,20 @@ json_t		*xv_keep_json(struct xv_req *, json_t *);
 PGresult	*xv_keep_result(struct xv_req *, PGresult *);
 char		*xv_keep_str(struct xv_req *, char *);		/* free() */
 char		*xv_keep_secret(struct xv_req *, char *);	/* wiped first */
-/* xv_db_run whose result the request keeps. */
+/* xv_db_run and xv_db_call whose result the request keeps. */
 PGresult	*xv_req_run(struct xv_req *, int st, int n,
 		    const char *const *p, enum xv_err *);
+PGresult	*xv_req_call(struct xv_req *, int st, const struct xv_arg *,
+		    size_t n, enum xv_err *);
 void		 xv_req_release(struct xv_req *);
+/*
+ * Inside a handler: commit the request's transaction before slow work
+ * that needs no database (a password hash), then begin the next one in
+ * the same tenant (route.c).  Each answers XV_OK or the failure it
+ * recorded.
+ */
+enum xv_err	 xv_req_pause(struct xv_req *);
+enum xv_err	 xv_req_resume(struct xv_req *);
 
 /* ---- rows by column name (rows.c) ---- */
 
@@ -394,6 +438,12 @@ PGresult	*xv_row(struct xv_req *, int st, int n, const char *const *p,
 		    const char *what, enum xv_err *rc);
 enum xv_err	 xv_resp_page(struct xv_req *, const char *plural, int list_st,
 		    int count_st, const char *const *p, int n,
+		    json_t *(*row)(PGresult *, int));
+/* The same for named statements; the request keeps xv_row_call's row. */
+PGresult	*xv_row_call(struct xv_req *, int st, const struct xv_arg *,
+		    size_t n, const char *what, enum xv_err *rc);
+enum xv_err	 xv_resp_page_call(struct xv_req *, const char *plural,
+		    int list_st, int count_st, const struct xv_arg *, size_t n,
 		    json_t *(*row)(PGresult *, int));
 
 /* ---- strict JSON bodies (json.c) ---- */
@@ -473,7 +523,7 @@ enum xv_tenancy {
 };
 
 enum xv_body {
-	XV_BODY_NONE,		/* none expected; one is still capped and typed */
+	XV_BODY_NONE,		/* none: a body is refused (400 invalid_request) */
 	XV_BODY_JSON,		/* a JSON object, checked against .fields */
 	XV_BODY_JSON_OPT,	/* the same, or no body at all */
 	XV_BODY_FORM		/* application/x-www-form-urlencoded */

@@ -25,7 +25,8 @@ XV_SVC=xavyo
 XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
  libpq-dev libargon2-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
  postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
- python3-jwt python3-cryptography mandoc wrk iproute2 pgbouncer"
+ python3-jwt python3-cryptography mandoc wrk iproute2 oathtool argon2 libfcgi-bin
+ pgbouncer"
 XV_PROGRAMS="tenants oauth apikeys auth"
 # xavyoctl, which migrates and bootstraps: the build's, unless a test of
 # packaged programs (tests/package/run) names another.

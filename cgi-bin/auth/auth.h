@@ -13,6 +13,7 @@
 
 enum stmt {
 	ST_SETTINGS,
+	ST_ASYNC,
 	ST_ATTEMPT,
 	ST_USER_BY_EMAIL,
 	ST_USER_SECRET,
@@ -49,6 +50,7 @@ enum stmt {
 /* A user row of SECRET_COLS, by name. */
 struct user {
 	const char	*id, *email, *hash, *status, *roles, *sealed;
+	const char	*fresh;		/* check_password's rehash, or NULL */
 	int		 locked, mfa, expired;
 	long		 last_step;
 };

@@ -111,7 +111,8 @@ rate_limit(struct xv_req *req, const char *email)
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if ((r = xv_req_run(req, ST_ATTEMPT, 4, p, &rc)) == NULL)
+	if (xv_req_run(req, ST_ASYNC, 0, NULL, &rc) == NULL ||
+	    (r = xv_req_run(req, ST_ATTEMPT, 4, p, &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot count the attempt");
 	if (atol(xv_val(r, 0, "retry_after")) > 0) {
 		xv_resp_header(req, "Retry-After", xv_val(r, 0, "retry_after"));
@@ -134,7 +135,8 @@ count_failure(struct xv_req *req, json_t *s, const char *uid)
 			    "lockout_duration_minutes", 15)) };
 	enum xv_err	 rc;
 
-	if (xv_req_run(req, ST_FAIL, 5, p, &rc) == NULL)
+	if (xv_req_run(req, ST_ASYNC, 0, NULL, &rc) == NULL ||
+	    xv_req_run(req, ST_FAIL, 5, p, &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot count the failure");
 	return bad_credentials(req);
 }
@@ -166,26 +168,37 @@ read_user(struct xv_req *req, json_t *s, int st, const char *key,
 }
 
 /*
- * Reads the user and checks the password, as long for an unknown user
- * as for a known one.  Unknown, disabled, locked or wrong: 401
- * invalid_credentials, a wrong password counted toward the lockout.
+ * Reads the user and checks the password, as long for an unknown,
+ * disabled or locked user as for a known one: one Argon2id verification
+ * each (of a dummy hash when there is none).  The hash runs between two
+ * transactions (xv_req_pause): what came before (the attempt counted)
+ * is committed, and no lock, snapshot or row is held while it runs.
+ * Unknown, disabled, locked or wrong: 401 invalid_credentials, a wrong
+ * password counted toward the lockout.  Right, of an active user, and
+ * made with parameters below the current ones: u->fresh gets a new
+ * hash, for the caller to store.
  */
 enum xv_err
 check_password(struct xv_req *req, json_t *s, int st, const char *key,
     const char *pw, struct user *u)
 {
 	enum xv_err	 rc;
-	int		 ok;
+	int		 ok, known, usable;
 
-	if ((rc = read_user(req, s, st, key, u)) == XV_E_NOT_FOUND) {
-		xv_pw_verify(xv_pw_dummy(), pw);
-		return bad_credentials(req);
-	}
-	if (rc != XV_OK)
+	if ((rc = read_user(req, s, st, key, u)) != XV_OK &&
+	    rc != XV_E_NOT_FOUND)
 		return rc;
-	ok = xv_pw_verify(u->hash ? u->hash : xv_pw_dummy(), pw) &&
-	    u->hash != NULL;
-	if (u->locked || strcmp(u->status, "active") != 0)
+	known = rc == XV_OK;
+	usable = known && !u->locked && strcmp(u->status, "active") == 0;
+	if ((rc = xv_req_pause(req)) != XV_OK)
+		return rc;
+	ok = xv_pw_verify(known && u->hash ? u->hash : xv_pw_dummy(), pw) &&
+	    known && u->hash != NULL;
+	if (ok && usable && xv_pw_stale(u->hash))
+		u->fresh = xv_keep_secret(req, xv_pw_hash(pw));
+	if ((rc = xv_req_resume(req)) != XV_OK)
+		return rc;
+	if (!usable)
 		return bad_credentials(req);
 	if (!ok)
 		return count_failure(req, s, u->id);
@@ -289,11 +302,11 @@ auth_login(struct xv_req *req)
 			    "email"));
 	const char	*pw = json_string_value(json_object_get(req->json,
 			    "password"));
-	const char	*p[3];
+	const char	*p[4];
+	PGresult	*r;
 	json_t		*s;
 	struct user	 u;
 	enum xv_err	 rc;
-	char		*fresh = NULL;
 
 	if ((rc = rate_limit(req, email)) != XV_OK)
 		return rc;
@@ -301,14 +314,15 @@ auth_login(struct xv_req *req)
 	if ((rc = check_password(req, s, ST_USER_BY_EMAIL, email, pw, &u)) !=
 	    XV_OK)
 		return rc;
-	/* Parameters raised since this hash was made: redo it now. */
-	if (xv_pw_stale(u.hash))
-		fresh = xv_keep_secret(req, xv_pw_hash(pw));
+	/* The rehash, if any, replaces the hash just checked. */
 	p[0] = u.id;
 	p[1] = req->tenant;
-	p[2] = fresh;
-	if (xv_req_run(req, ST_LOGIN_OK, 3, p, &rc) == NULL)
+	p[2] = u.fresh;
+	p[3] = u.hash;
+	if ((r = xv_req_run(req, ST_LOGIN_OK, 4, p, &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot record the login");
+	if (PQntuples(r) != 1)		/* changed, disabled or locked meanwhile */
+		return bad_credentials(req);
 	if (u.expired)
 		return xv_fail_code(req, XV_E_FORBIDDEN, "password_expired", NULL,
 		    "the password has expired; change it with POST /auth/password");

@@ -107,6 +107,7 @@ main(void)
 	test_crypto();
 	test_auth();
 	test_password();
+	test_db();
 	t_end();
 	printf("%d passed, %d failed\n", npassed, nfailed);
 	return nfailed > 0;

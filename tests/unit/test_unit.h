@@ -37,5 +37,6 @@ void	test_form(void);
 void	test_crypto(void);
 void	test_auth(void);
 void	test_password(void);
+void	test_db(void);
 
 #endif /* TEST_UNIT_H */
