@@ -380,7 +380,8 @@ xv_db_call(int i, const struct xv_arg *a, size_t n, enum xv_err *err)
 			return NULL;
 		}
 	snprintf(name, sizeof(name), "p%d", i);
-	return run(name, pstmts[i].name, s->sql, s->n, p, err);
+	return run(name, pstmts[i].name, s->sql ? s->sql : pstmts[i].sql, s->n,
+	    p, err);
 }
 
 /* Runs library statement i (enum xv_libstmt). */
