@@ -78,54 +78,82 @@ is_migration(const struct dirent *d)
 	    strcmp(d->d_name + n - 4, ".sql") == 0;
 }
 
+/*
+ * Applies migration file name of dir unless it is applied: one
+ * transaction that first takes the migrations' lock, so that two
+ * migrators apply each file once.  The lock is the transaction's, not
+ * the session's: behind a pooler in transaction mode the next
+ * transaction may run on another server connection, and a session lock
+ * would stay behind on this one.  1 if it applied the file, 0 if it was
+ * applied already, -1 on failure (rolled back).
+ */
+static int
+migrate_one(const char *dir, const char *name)
+{
+	char		 path[4096], *sql = NULL;
+	const char	*p[1] = { name };
+	PGresult	*r = NULL;
+	int		 rc = -1;
+
+	if (exec_ok("BEGIN") != 0 ||
+	    exec_ok("SELECT pg_advisory_xact_lock(7236001)") != 0 ||
+	    (r = q("SELECT 1 FROM schema_migrations WHERE version = $1",
+	    1, p)) == NULL)
+		goto out;
+	if (PQntuples(r) > 0) {
+		rc = 0;
+		goto out;
+	}
+	PQclear(r);
+	r = NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((sql = slurp(path)) == NULL) {
+		fprintf(stderr, "xavyoctl: cannot read %s\n", path);
+		goto out;
+	}
+	if (exec_ok(sql) != 0 ||
+	    (r = q("INSERT INTO schema_migrations (version) VALUES ($1)",
+	    1, p)) == NULL) {
+		fprintf(stderr, "xavyoctl: migration %s failed\n", name);
+		goto out;
+	}
+	rc = 1;
+out:
+	PQclear(r);
+	free(sql);
+	if (rc >= 0 && exec_ok("COMMIT") != 0)
+		rc = -1;
+	if (rc < 0)
+		exec_ok("ROLLBACK");
+	return rc;
+}
+
 /* Applies each numbered migration not yet applied, each in its transaction. */
 static int
 cmd_migrate(const char *dir)
 {
 	struct dirent	**ents = NULL;
-	char		 path[4096], *sql;
-	const char	*p[1];
-	PGresult	*r;
-	int		 i, n, rc = 1, applied = 0;
+	int		 i, n, rc = 1, applied = 0, one;
 
 	if ((n = scandir(dir, &ents, is_migration, alphasort)) < 0) {
 		fprintf(stderr, "xavyoctl: %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
-	if (exec_ok("CREATE TABLE IF NOT EXISTS schema_migrations ("
+	if (exec_ok("BEGIN") != 0 ||
+	    exec_ok("SELECT pg_advisory_xact_lock(7236001)") != 0 ||
+	    exec_ok("CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version text PRIMARY KEY, applied_at timestamptz NOT NULL "
-	    "DEFAULT now())") != 0 ||
-	    exec_ok("SELECT pg_advisory_lock(7236001)") != 0)
+	    "DEFAULT now())") != 0 || exec_ok("COMMIT") != 0) {
+		exec_ok("ROLLBACK");
 		goto out;
+	}
 	for (i = 0; i < n; i++) {
-		p[0] = ents[i]->d_name;
-		if ((r = q("SELECT 1 FROM schema_migrations WHERE version = $1",
-		    1, p)) == NULL)
+		if ((one = migrate_one(dir, ents[i]->d_name)) < 0)
 			goto out;
-		if (PQntuples(r) > 0) {
-			PQclear(r);
-			continue;
+		if (one == 1) {
+			printf("applied %s\n", ents[i]->d_name);
+			applied++;
 		}
-		PQclear(r);
-		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
-		if ((sql = slurp(path)) == NULL) {
-			fprintf(stderr, "xavyoctl: cannot read %s\n", path);
-			goto out;
-		}
-		if (exec_ok("BEGIN") != 0 || exec_ok(sql) != 0 ||
-		    (r = q("INSERT INTO schema_migrations (version) VALUES ($1)",
-		    1, p)) == NULL) {
-			fprintf(stderr, "xavyoctl: migration %s failed\n", p[0]);
-			free(sql);
-			exec_ok("ROLLBACK");
-			goto out;
-		}
-		PQclear(r);
-		free(sql);
-		if (exec_ok("COMMIT") != 0)
-			goto out;
-		printf("applied %s\n", p[0]);
-		applied++;
 	}
 	printf("migrations up to date (%d applied now)\n", applied);
 	rc = 0;

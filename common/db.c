@@ -6,6 +6,15 @@
  * and the program's are prepared once per connection.  A lost connection
  * is reset at the next transaction; until that succeeds requests answer
  * 503, and the program never has to be restarted.
+ *
+ * Behind a pooler in transaction mode (PgBouncer 1.18, Debian 12's), the
+ * server connection changes from one transaction to the next, and a
+ * statement prepared on one is unknown to the others: db_prepare = 0
+ * sends each statement's text with its parameters instead, as libpq's
+ * unnamed statement, which lives only as long as its own execution.
+ * Either way the SQL and the values travel apart.  Nothing else here
+ * depends on the session: the tenant is set with set_config(..., true)
+ * inside each request's transaction (xv_enter, sql/0001-platform.sql).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +86,16 @@ struct prepared {
 };
 static struct prepared		*pprep;
 static char			 lastsqlstate[6];
+static int			 prepared = -1;	/* db_prepare, once read */
+
+/* Whether statements are prepared by name on each connection. */
+static int
+use_prepared(void)
+{
+	if (prepared < 0)
+		prepared = xv_conf_int("db_prepare", 1) != 0;
+	return prepared;
+}
 
 static int
 prepare_all(void)
@@ -86,6 +105,8 @@ prepare_all(void)
 	size_t		 i;
 	int		 ok = 1;
 
+	if (!use_prepared())
+		return 0;
 	for (i = 0; ok && i < XV_ST__MAX; i++) {
 		if (libstmts[i].name == NULL)
 			continue;
@@ -273,9 +294,13 @@ xv_db_classify(PGresult *r)
 	return XV_E_INTERNAL;
 }
 
+/*
+ * Runs the statement prepared as name (what, for the log), or with
+ * db_prepare = 0 its text sql, with its n parameters p.
+ */
 static PGresult *
-run(const char *name, const char *what, int n, const char *const *p,
-    enum xv_err *err)
+run(const char *name, const char *what, const char *sql, int n,
+    const char *const *p, enum xv_err *err)
 {
 	PGresult	*r;
 	ExecStatusType	 st;
@@ -289,7 +314,10 @@ again:
 	}
 	/* Not inside a transaction: the statement stands alone. */
 	alone = PQtransactionStatus(conn) == PQTRANS_IDLE;
-	r = PQexecPrepared(conn, name, n, p, NULL, NULL, 0);
+	if (use_prepared())
+		r = PQexecPrepared(conn, name, n, p, NULL, NULL, 0);
+	else
+		r = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
 	st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return r;
@@ -320,7 +348,8 @@ xv_db_run(int i, int n, const char *const *p, enum xv_err *err)
 	char name[32];
 
 	snprintf(name, sizeof(name), "p%d", i);
-	return run(name, pstmts[i].name, n, p, err);
+	return run(name, pstmts[i].name, pprep[i].sql ? pprep[i].sql :
+	    pstmts[i].sql, n, p, err);
 }
 
 /* Runs named program statement i with its arguments by name. */
@@ -356,14 +385,16 @@ xv_db_call(int i, const struct xv_arg *a, size_t n, enum xv_err *err)
 			return NULL;
 		}
 	snprintf(name, sizeof(name), "p%d", i);
-	return run(name, pstmts[i].name, s->n, p, err);
+	return run(name, pstmts[i].name, s->sql ? s->sql : pstmts[i].sql, s->n,
+	    p, err);
 }
 
 /* Runs library statement i (enum xv_libstmt). */
 PGresult *
 xv_db_lib(int i, int n, const char *const *p, enum xv_err *err)
 {
-	return run(libstmts[i].name, libstmts[i].name, n, p, err);
+	return run(libstmts[i].name, libstmts[i].name, libstmts[i].sql, n, p,
+	    err);
 }
 
 static enum xv_err

@@ -6,6 +6,12 @@
 # of the programs running as socket servers under their own supervisor
 # (-s SOCKET -c PROCS), each as its own user.
 #
+# With XV_PGBOUNCER_PORT set, xv_stack_up puts PgBouncer in transaction
+# pooling mode in front of the cluster (xv_pgbouncer_start) and points
+# xavyo.conf at it, with db_prepare = 0; XV_PGBOUNCER_POOL (default 2)
+# is its server connections per role, XV_PGBOUNCER_ADDR a TCP address
+# it listens on besides the stack's run directory.
+#
 # As root, the cluster and the web server run as the unprivileged system
 # account "xavyo" (initdb refuses root), and each FastCGI program as an
 # account of its own, "xavyo-PROGRAM" (group xavyo, so that the web
@@ -24,7 +30,8 @@ XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
  libpq-dev libargon2-dev libjansson-dev libjwt-dev libssl-dev postgresql-15
  postgresql-client-15 lighttpd apache2 bats curl jq openssl python3
  python3-jwt python3-cryptography mandoc wrk iproute2 oathtool argon2 libfcgi-bin
- libcurl4-openssl-dev python3-aiosmtpd chromium nodejs python3-authlib python3-requests libapache2-mod-auth-openidc"
+ libcurl4-openssl-dev python3-aiosmtpd chromium nodejs python3-authlib python3-requests libapache2-mod-auth-openidc
+ pgbouncer"
 XV_PROGRAMS="tenants oauth apikeys auth invitations"
 # xavyoctl, which migrates and bootstraps: the build's, unless a test of
 # packaged programs (tests/package/run) names another.
@@ -227,7 +234,11 @@ xv_stack_conf() {
 	{
 		echo "# xavyo.conf: written by script/up for this stack; see xavyo.conf(5)"
 		echo "# Each program's secrets: secrets_dir/PROGRAM.conf"
-		echo "database = host=$d/run port=$pgport dbname=xavyo"
+		if [ -n "${XV_PGBOUNCER_PORT:-}" ]; then
+			xv_pgbouncer_conf "$d"
+		else
+			echo "database = host=$d/run port=$pgport dbname=xavyo"
+		fi
 		echo "issuer = http://127.0.0.1:$http"
 		echo "secrets_dir = $d/secrets/programs"
 		echo "sql_dir = $XV_SRC/sql"
@@ -494,6 +505,76 @@ xv_browser_deps() {
 
 # xv_stack_up DIR PGPORT HTTPPORT FAST PROCS SERVER [SMTPPORT]: the whole
 # stack, its SMTP sink and mail sender included.
+
+# xv_pgbouncer_start DIR: PgBouncer (XV_PGBOUNCER_PORT) in front of
+# DIR's cluster (XV_PGPORT), as the service user, in transaction pooling
+# mode: a server connection serves one transaction of one client, then
+# the next transaction of any client of the same role.  Its socket is in
+# DIR/run, beside PostgreSQL's; it listens on XV_PGBOUNCER_ADDR too if
+# that is set.  Each program role's password is in its auth file (the
+# service user's alone), from which it logs in to PostgreSQL with SCRAM
+# in the client's stead.  While PostgreSQL is down, PgBouncer keeps a
+# client waiting for a server connection: query_wait_timeout 3 ends the
+# wait (and the client's connection) after 3 seconds, so that the
+# program answers 503 rather than the web server 504 after a minute
+# (the default waits 120).  server_login_retry 1: once PostgreSQL is
+# back, the next connection succeeds within a second (the default
+# waits 15).
+xv_pgbouncer_start() {
+	local d=$1 r v users=$1/secrets/pgbouncer.users
+	(
+		umask 077
+		for r in owner tenants oauth apikeys auth invitations; do
+			v=PW_$r
+			printf '"xavyo_%s" "%s"\n' "$r" "${!v}"
+		done > "$users"
+	)
+	xv_root && chown "$XV_SVC" "$users"
+	cat > "$d/pgbouncer.ini" <<-INI
+	; written by script/lib.sh (xv_pgbouncer_start) for this stack
+	[databases]
+	xavyo = host=$d/run port=$XV_PGPORT dbname=xavyo
+	[pgbouncer]
+	listen_addr = ${XV_PGBOUNCER_ADDR:-}
+	listen_port = $XV_PGBOUNCER_PORT
+	unix_socket_dir = $d/run
+	unix_socket_mode = 0770
+	auth_type = scram-sha-256
+	auth_file = $users
+	pool_mode = transaction
+	default_pool_size = ${XV_PGBOUNCER_POOL:-2}
+	max_client_conn = 1000
+	query_wait_timeout = 3
+	server_login_retry = 1
+	logfile = $d/log/pgbouncer.log
+	pidfile = $d/run/pgbouncer.pid
+	INI
+	xv_pgbouncer_stop "$d"
+	xv_as_svc pgbouncer -d -q "$d/pgbouncer.ini" </dev/null >/dev/null 2>&1 ||
+	    { xv_say "pgbouncer did not start; see $d/log/pgbouncer.log"; return 1; }
+	for _ in $(seq 1 50); do
+		[ -S "$d/run/.s.PGSQL.$XV_PGBOUNCER_PORT" ] && return 0
+		sleep 0.1
+	done
+	xv_say "no pgbouncer socket in $d/run"
+	return 1
+}
+
+xv_pgbouncer_stop() {
+	xv_pid_stop "$1/run/pgbouncer.pid" pgbouncer
+}
+
+# xv_pgbouncer_conf DIR: xavyo.conf's lines for PgBouncer: the database
+# through it (XV_PGBOUNCER_HOST, default DIR/run), and no statement
+# prepared by name, which PgBouncer 1.18 cannot keep in transaction mode
+# (xavyo.conf(5), db_prepare).
+xv_pgbouncer_conf() {
+	echo "# through PgBouncer in transaction pooling mode (xv_pgbouncer_start)"
+	echo "database = host=${XV_PGBOUNCER_HOST:-$1/run} port=$XV_PGBOUNCER_PORT dbname=xavyo"
+	echo "db_prepare = 0"
+}
+
+# xv_stack_up DIR PGPORT HTTPPORT FAST PROCS SERVER: the whole stack.
 xv_stack_up() {
 	local d=$1 pgport=$2 http=$3 fast=${4:-0} procs=${5:-2} server=$6
 	local smtp=${7:-}
@@ -504,6 +585,11 @@ xv_stack_up() {
 	xv_stack_secrets "$d"
 	xv_pg_start "$d" "$pgport" "$fast"
 	xv_stack_conf "$d" "$pgport" "$http" "$smtp"
+
+	if [ -n "${XV_PGBOUNCER_PORT:-}" ]; then
+		xv_pgbouncer_start "$d" || return 1
+	fi
+	xv_stack_conf "$d" "$pgport" "$http"
 	xv_db_setup "$d"
 	xv_server_start "$d" "$http" "$procs" "$server" &&
 	    xv_mail_start "$d"

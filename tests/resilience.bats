@@ -69,7 +69,10 @@ warm_up() {
 }
 
 # until_ok SECONDS CURL-ARGS...: repeats the request until it answers
-# 200; every other answer must be a 503 problem.  Sets $tries.
+# 200; every other answer must be a 503 problem (or /healthz's own 503,
+# {"status":"unavailable"}: through PgBouncer, the first connection may
+# fail for up to server_login_retry after PostgreSQL is back).  Sets
+# $tries.
 until_ok() {
 	local end=$(( $(date +%s) + $1 ))
 	shift
@@ -78,7 +81,11 @@ until_ok() {
 		tries=$((tries + 1))
 		api "$@"
 		[ "$status_code" = 200 ] && return 0
-		problem_is 503 service_unavailable || return 1
+		if [ "$2" = /healthz ]; then
+			status_is 503 && jq_is .status unavailable || return 1
+		else
+			problem_is 503 service_unavailable || return 1
+		fi
 		[ "$(date +%s)" -lt "$end" ] || { echo "no recovery in time"; return 1; }
 		sleep 0.2
 	done

@@ -175,11 +175,20 @@ settings_with() {
 }
 
 # hold_keys SECONDS: another session holds signing_keys locked for that
-# long, so that any request that reads a key waits for it.
+# long, so that any request that reads a key waits for it.  Returns once
+# the lock is held (a fixed pause was too short on a loaded machine).
 hold_keys() {
+	local i
 	super_psql "BEGIN; LOCK TABLE signing_keys IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT;" >/dev/null &
 	HOLDER=$!
-	sleep 0.5
+	for i in $(seq 1 50); do
+		[ "$(super_psql "SELECT count(*) FROM pg_locks WHERE granted AND
+		    mode = 'AccessExclusiveLock' AND
+		    relation = 'signing_keys'::regclass")" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "signing_keys was not locked in 5 s"
+	return 1
 }
 
 @test "finding 6: introspection looks up no key for an unauthenticated caller" {
