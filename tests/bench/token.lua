@@ -8,6 +8,6 @@ wrk.method = "POST"
 wrk.path = "/oauth/token"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = os.getenv("XV_BENCH_BASIC")
-wrk.body = "grant_type=client_credentials"
+wrk.body = os.getenv("XV_BENCH_TOKEN_BODY") or "grant_type=client_credentials"
 
 dofile(os.getenv("XV_BENCH_DIR") .. "/report.lua")
