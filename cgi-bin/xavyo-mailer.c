@@ -54,11 +54,15 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "UPDATE mail_outbox SET attempts = attempts + 1, last_error = "
 	    ":error, next_attempt_at = now() + make_interval(secs => "
 	    ":delay::int) WHERE id = :id::uuid" },
-	/* Milliseconds until the next queued message falls due, or NULL. */
+	/*
+	 * Milliseconds until the next queued message falls due (0 or less:
+	 * due now), or NULL when none is queued.  Not greatest(0, ...):
+	 * greatest ignores a NULL, and an empty outbox would read as "due
+	 * now" and spin the sender.
+	 */
 	[ST_NEXT] = { "next", 0,
-	    "SELECT greatest(0, ceil(extract(epoch FROM min(next_attempt_at) "
-	    "- now()) * 1000))::bigint AS ms FROM mail_outbox "
-	    "WHERE status = 'queued'" },
+	    "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) "
+	    "* 1000)::bigint AS ms FROM mail_outbox WHERE status = 'queued'" },
 };
 
 #define MAIL_FROM_DEF	"xavyo-idp <noreply@localhost>"
@@ -375,6 +379,9 @@ wait_for_mail(void)
 	if ((r = xv_db_call(ST_NEXT, NULL, 0, &e)) != NULL &&
 	    !xv_val_null(r, 0, "ms") && atol(xv_val(r, 0, "ms")) < ms)
 		ms = atol(xv_val(r, 0, "ms"));
+	/* Due now yet not ours (another sender holds it): not a spin. */
+	if (ms < 100)
+		ms = 100;
 	PQclear(r);
 	pfd.fd = PQsocket(conn);
 	pfd.events = POLLIN;

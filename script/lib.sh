@@ -589,7 +589,7 @@ xv_stack_up() {
 	if [ -n "${XV_PGBOUNCER_PORT:-}" ]; then
 		xv_pgbouncer_start "$d" || return 1
 	fi
-	xv_stack_conf "$d" "$pgport" "$http"
+	xv_stack_conf "$d" "$pgport" "$http" "$smtp"
 	xv_db_setup "$d"
 	xv_server_start "$d" "$http" "$procs" "$server" &&
 	    xv_mail_start "$d"

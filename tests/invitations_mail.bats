@@ -112,3 +112,43 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *outbox_key* ]]
 }
+
+# cpu_ticks PID: user plus system time of PID so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+@test "with nothing due the sender sleeps: it does not spin on an empty outbox" {
+	local p before after e
+	e=$(addr)
+	invite "$A" "$e"
+	status_is 201
+	mail_wait "$e" 1 10
+	# Now nothing is queued; give the sender a moment to go idle.
+	sleep 0.5
+	p=$(cat "$XV_STACK/run/mailer.pid")
+	before=$(cpu_ticks "$p")
+	sleep 3
+	after=$(cpu_ticks "$p")
+	# A spinning sender burns about 100 ticks a second; an idle one 0.
+	[ $((after - before)) -le 10 ] || {
+		echo "the sender used $((after - before)) ticks in 3 s"; false; }
+	# And it still wakes for new mail at once.
+	e=$(addr)
+	invite "$A" "$e"
+	mail_wait "$e" 1 5
+}
+
+@test "the sender's smtp_url reaches this stack's own sink, not another's" {
+	local port e
+	port=$(sed -n 's|^mailer.smtp_url = smtp://127.0.0.1:||p' "$XAVYO_CONF")
+	[ -n "$port" ]
+	e=$(addr)
+	python3 - "$port" "$e" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5)
+s.sendmail("t@localhost", [sys.argv[2]],
+           "To: %s\r\nSubject: port\r\n\r\nport check\r\n" % sys.argv[2])
+s.quit()
+PY
+	# The message lands in this stack's mail directory.
+	mail_wait "$e" 1 5
+}
