@@ -99,13 +99,13 @@ amr_json(const char *amr)
 static long
 idle_minutes(struct xv_req *req)
 {
-	const char	*p[1] = { req->tenant };
 	PGresult	*r;
 	enum xv_err	 rc;
 	json_t		*s, *v;
 	long		 m = 30;
 
-	if ((r = xv_req_run(req, ST_SETTINGS, 1, p, &rc)) != NULL &&
+	if ((r = xv_req_call(req, ST_SETTINGS, XV_ARGS({ "tenant",
+	    req->tenant }), &rc)) != NULL &&
 	    PQntuples(r) == 1 &&
 	    (s = json_loads(xv_val(r, 0, "settings"), 0, NULL)) != NULL) {
 		if (json_is_integer(v = json_object_get(s,
@@ -114,6 +114,16 @@ idle_minutes(struct xv_req *req)
 		json_decref(s);
 	}
 	return m;
+}
+
+/* A refresh token's row by its hash, locked (kept by the request). */
+static PGresult *
+refresh_row(struct xv_req *req, const char *hash, enum xv_err *rc)
+{
+	const char *idle = num(req, idle_minutes(req));
+
+	return xv_req_call(req, ST_RT_GET, XV_ARGS({ "token_hash", hash },
+	    { "tenant", req->tenant }, { "idle_minutes", idle }), rc);
 }
 
 /*
@@ -127,7 +137,6 @@ answer(struct xv_req *req, const struct grant *g, const char *scope,
 	struct xv_client *c = &req->client;
 	long		 ttl = xv_conf_int("access_token_ttl", 900);
 	char		*at, *idt = NULL, *rt = NULL, hash[65];
-	const char	*p[6];
 	json_t		*x, *out;
 	enum xv_err	 rc;
 
@@ -168,20 +177,18 @@ answer(struct xv_req *req, const struct grant *g, const char *scope,
 		    hash) != 0)
 			return oauth_err(req, XV_E_INTERNAL, "server_error",
 			    "cannot make a token");
-		p[0] = hash;
-		p[1] = c->tenant;
-		p[2] = g->session_id;
-		p[3] = c->client_id;
-		p[4] = scope;
-		p[5] = code_hash;
-		if (xv_req_run(req, ST_RT_INSERT, 6, p, &rc) == NULL)
+		if (xv_req_call(req, ST_RT_INSERT, XV_ARGS(
+		    { "token_hash", hash }, { "tenant", c->tenant },
+		    { "session", g->session_id }, { "client_id", c->client_id },
+		    { "scope", scope }, { "code_hash", code_hash }),
+		    &rc) == NULL)
 			return oauth_err(req, rc, "server_error",
 			    "cannot store the token");
 		json_object_set_new(out, "refresh_token", json_string(rt));
 	}
-	p[0] = g->session_id;
-	p[1] = c->tenant;
-	if (xv_req_run(req, ST_SESSION_TOUCH, 2, p, &rc) == NULL)
+	if (xv_req_call(req, ST_SESSION_TOUCH, XV_ARGS(
+	    { "session", g->session_id }, { "tenant", c->tenant }),
+	    &rc) == NULL)
 		return oauth_err(req, rc, "server_error", "cannot touch");
 	xv_resp_header(req, "Pragma", "no-cache");
 	return xv_resp_json(req, 200, json_incref(out));
@@ -190,10 +197,10 @@ answer(struct xv_req *req, const struct grant *g, const char *scope,
 static enum xv_err
 end_session(struct xv_req *req, const char *sid, const char *why)
 {
-	const char	*p[3] = { sid, req->tenant, why };
 	enum xv_err	 rc;
 
-	if (xv_req_run(req, ST_SESSION_END, 3, p, &rc) == NULL)
+	if (xv_req_call(req, ST_SESSION_END, XV_ARGS({ "session", sid },
+	    { "tenant", req->tenant }, { "reason", why }), &rc) == NULL)
 		return oauth_err(req, rc, "server_error",
 		    "cannot end the session");
 	return XV_OK;
@@ -230,7 +237,6 @@ grant_code(struct xv_req *req)
 	const char	*ru = form_param(req, "redirect_uri");
 	const char	*verifier = form_param(req, "code_verifier");
 	char		 hash[65];
-	const char	*p[2] = { hash, NULL };
 	struct grant	 g;
 	PGresult	*r;
 	enum xv_err	 rc;
@@ -244,8 +250,8 @@ grant_code(struct xv_req *req)
 		return oauth_err(req, rc == XV_E_SUSPENDED ? XV_E_UNAUTHORIZED :
 		    rc, rc == XV_E_SUSPENDED ? "invalid_client" : "server_error",
 		    "client authentication failed");
-	p[1] = req->tenant;
-	if ((r = xv_req_run(req, ST_CODE_GET, 2, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_CODE_GET, XV_ARGS({ "code_hash", hash },
+	    { "tenant", req->tenant }), &rc)) == NULL)
 		return oauth_err(req, rc, "server_error", "cannot read the code");
 	if (PQntuples(r) != 1 || xv_row_decode(r, 0, grant_cols,
 	    XV_NELEM(grant_cols), &g) != 0)
@@ -259,8 +265,10 @@ grant_code(struct xv_req *req)
 		return invalid_grant(req, "code already used: its tokens are "
 		    "revoked");
 	}
-	if (xv_req_run(req, ST_CODE_USE, 2, p, &rc) == NULL ||
-	    xv_req_run(req, ST_CODE_PURGE, 1, p + 1, &rc) == NULL)
+	if (xv_req_call(req, ST_CODE_USE, XV_ARGS({ "code_hash", hash },
+	    { "tenant", req->tenant }), &rc) == NULL ||
+	    xv_req_call(req, ST_CODE_PURGE, XV_ARGS({ "tenant", req->tenant }),
+	    &rc) == NULL)
 		return oauth_err(req, rc, "server_error", "cannot use the code");
 	if (xv_val(r, 0, "live")[0] != 't')
 		return invalid_grant(req, "invalid, expired or used code");
@@ -302,7 +310,7 @@ grant_refresh(struct xv_req *req)
 {
 	const char	*tok = form_param(req, "refresh_token");
 	char		 hash[65], t[XV_UUID_LEN + 1];
-	const char	*p[3] = { hash, NULL, NULL }, *scope;
+	const char	*scope;
 	struct grant	 g;
 	PGresult	*r;
 	enum xv_err	 rc;
@@ -318,9 +326,7 @@ grant_refresh(struct xv_req *req)
 		return oauth_err(req, rc == XV_E_SUSPENDED ? XV_E_UNAUTHORIZED :
 		    rc, rc == XV_E_SUSPENDED ? "invalid_client" : "server_error",
 		    "client authentication failed");
-	p[1] = req->tenant;
-	p[2] = num(req, idle_minutes(req));
-	if ((r = xv_req_run(req, ST_RT_GET, 3, p, &rc)) == NULL)
+	if ((r = refresh_row(req, hash, &rc)) == NULL)
 		return oauth_err(req, rc, "server_error", "cannot read the token");
 	if (PQntuples(r) != 1 || xv_row_decode(r, 0, grant_cols,
 	    XV_NELEM(grant_cols), &g) != 0 || g.client_id == NULL ||
@@ -341,7 +347,8 @@ grant_refresh(struct xv_req *req)
 	if ((scope = narrow_scope(req, g.scope)) == NULL)
 		return oauth_err(req, XV_E_BAD_REQUEST, "invalid_scope",
 		    "the scope exceeds the refresh token's");
-	if (xv_req_run(req, ST_RT_ROTATE, 2, p, &rc) == NULL)
+	if (xv_req_call(req, ST_RT_ROTATE, XV_ARGS({ "token_hash", hash },
+	    { "tenant", req->tenant }), &rc) == NULL)
 		return oauth_err(req, rc, "server_error", "cannot rotate");
 	/* The new token keeps the original grant's scope and code. */
 	g.scope = xv_keep_str(req, strdup(g.scope));
@@ -367,7 +374,6 @@ enum xv_err
 refresh_introspect(struct xv_req *req, const char *tok)
 {
 	char		 hash[65], t[XV_UUID_LEN + 1];
-	const char	*p[3] = { hash, NULL, NULL };
 	struct grant	 g;
 	PGresult	*r;
 	enum xv_err	 rc;
@@ -377,9 +383,7 @@ refresh_introspect(struct xv_req *req, const char *tok)
 		return xv_resp_json(req, 200, json_pack("{s:b}", "active", 0));
 	if ((rc = xv_req_begin(req, req->client.tenant)) != XV_OK)
 		return oauth_err(req, rc, "server_error", "cannot introspect");
-	p[1] = req->tenant;
-	p[2] = num(req, idle_minutes(req));
-	if ((r = xv_req_run(req, ST_RT_GET, 3, p, &rc)) == NULL)
+	if ((r = refresh_row(req, hash, &rc)) == NULL)
 		return oauth_err(req, rc, "server_error", "cannot introspect");
 	if (PQntuples(r) != 1 || xv_row_decode(r, 0, grant_cols,
 	    XV_NELEM(grant_cols), &g) != 0 || g.client_id == NULL ||
@@ -399,11 +403,12 @@ enum xv_err
 refresh_revoke(struct xv_req *req, const char *tok)
 {
 	char		 hash[65], t[XV_UUID_LEN + 1];
-	const char	*p[3] = { hash, req->tenant, req->client.client_id };
 	enum xv_err	 rc;
 
 	if (xv_refresh_hash(tok, t, hash) == 0 && strcmp(t, req->tenant) == 0 &&
-	    xv_req_run(req, ST_RT_DELETE, 3, p, &rc) == NULL)
+	    xv_req_call(req, ST_RT_DELETE, XV_ARGS({ "token_hash", hash },
+	    { "tenant", req->tenant }, { "client_id", req->client.client_id }),
+	    &rc) == NULL)
 		return oauth_err(req, rc, "server_error", "cannot revoke");
 	return xv_resp_empty(req, 200);
 }

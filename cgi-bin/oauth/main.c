@@ -32,63 +32,77 @@
 	"xv_ts(created_at) AS created_at, xv_ts(updated_at) AS updated_at"
 /* Deactivation voids every token issued up to the end of this second. */
 #define VOID_FROM_NOW	"date_trunc('second', now()) + interval '1 second'"
-#define JSON_ARRAY(n)	"ARRAY(SELECT json_array_elements_text($" #n "::json))"
+/* A text[] of the JSON array in slot :name. */
+#define JSON_ARRAY(name) \
+	"ARRAY(SELECT json_array_elements_text(:" #name "::json))"
 
 static const struct xv_stmt stmts[ST__MAX] = {
-	[ST_CLIENT_INSERT] = { "client_insert", 9,
+	[ST_CLIENT_INSERT] = { "client_insert", 0,
 	    "INSERT INTO oauth_clients (tenant_id, client_id, name, client_type, "
 	    "redirect_uris, grant_types, scopes, secret_hash, "
 	    "post_logout_redirect_uris) VALUES "
-	    "($1::uuid, $2, $3, $4, " JSON_ARRAY(5) ", " JSON_ARRAY(6) ", "
-	    JSON_ARRAY(7) ", $8, " JSON_ARRAY(9) ") RETURNING " CLIENT_COLS },
-	[ST_CLIENT_LIST] = { "client_list", 3,
-	    "SELECT " CLIENT_COLS " FROM oauth_clients WHERE tenant_id = $1::uuid "
+	    "(:tenant::uuid, :client_id, :name, :client_type, "
+	    JSON_ARRAY(redirect_uris) ", " JSON_ARRAY(grant_types) ", "
+	    JSON_ARRAY(scopes) ", :secret_hash, "
+	    JSON_ARRAY(post_logout_redirect_uris) ") RETURNING " CLIENT_COLS },
+	[ST_CLIENT_LIST] = { "client_list", 0,
+	    "SELECT " CLIENT_COLS " FROM oauth_clients "
+	    "WHERE tenant_id = :tenant::uuid "
 	    "ORDER BY oauth_clients.created_at, oauth_clients.id "
-	    "LIMIT $2::int OFFSET $3::bigint" },
-	[ST_CLIENT_COUNT] = { "client_count", 1,
-	    "SELECT count(*) FROM oauth_clients WHERE tenant_id = $1::uuid" },
-	[ST_CLIENT_GET] = { "client_get", 2,
+	    "LIMIT :limit::int OFFSET :offset::bigint" },
+	[ST_CLIENT_COUNT] = { "client_count", 0,
+	    "SELECT count(*) FROM oauth_clients "
+	    "WHERE tenant_id = :tenant::uuid" },
+	[ST_CLIENT_GET] = { "client_get", 0,
 	    "SELECT " CLIENT_COLS " FROM oauth_clients "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid" },
-	[ST_CLIENT_LOCK] = { "client_lock", 2,
+	    "WHERE id = :id::uuid AND tenant_id = :tenant::uuid" },
+	[ST_CLIENT_LOCK] = { "client_lock", 0,
 	    "SELECT " CLIENT_COLS " FROM oauth_clients "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid FOR UPDATE" },
-	[ST_CLIENT_UPDATE] = { "client_update", 8,
-	    "UPDATE oauth_clients SET name = $3, redirect_uris = " JSON_ARRAY(4)
-	    ", grant_types = " JSON_ARRAY(5) ", scopes = " JSON_ARRAY(6)
-	    ", post_logout_redirect_uris = " JSON_ARRAY(8)
-	    ", is_active = $7::boolean, updated_at = now(), "
-	    "tokens_valid_after = CASE WHEN is_active AND NOT $7::boolean "
-	    "THEN " VOID_FROM_NOW " ELSE tokens_valid_after END "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " CLIENT_COLS },
-	[ST_CLIENT_DEACTIVATE] = { "client_deactivate", 2,
+	    "WHERE id = :id::uuid AND tenant_id = :tenant::uuid FOR UPDATE" },
+	[ST_CLIENT_UPDATE] = { "client_update", 0,
+	    "UPDATE oauth_clients SET name = :name, redirect_uris = "
+	    JSON_ARRAY(redirect_uris) ", grant_types = " JSON_ARRAY(grant_types)
+	    ", scopes = " JSON_ARRAY(scopes) ", post_logout_redirect_uris = "
+	    JSON_ARRAY(post_logout_redirect_uris)
+	    ", is_active = :is_active::boolean, updated_at = now(), "
+	    "tokens_valid_after = CASE WHEN is_active AND "
+	    "NOT :is_active::boolean THEN " VOID_FROM_NOW " "
+	    "ELSE tokens_valid_after END "
+	    "WHERE id = :id::uuid AND tenant_id = :tenant::uuid "
+	    "RETURNING " CLIENT_COLS },
+	[ST_CLIENT_DEACTIVATE] = { "client_deactivate", 0,
 	    "UPDATE oauth_clients SET is_active = false, updated_at = now(), "
 	    "tokens_valid_after = " VOID_FROM_NOW " "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " CLIENT_COLS },
-	[ST_CLIENT_SECRET] = { "client_secret", 3,
-	    "UPDATE oauth_clients SET secret_hash = $3, updated_at = now() "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " CLIENT_COLS },
-	[ST_REVOKE] = { "revoke", 3,
+	    "WHERE id = :id::uuid AND tenant_id = :tenant::uuid "
+	    "RETURNING " CLIENT_COLS },
+	[ST_CLIENT_SECRET] = { "client_secret", 0,
+	    "UPDATE oauth_clients SET secret_hash = :secret_hash, "
+	    "updated_at = now() WHERE id = :id::uuid AND "
+	    "tenant_id = :tenant::uuid RETURNING " CLIENT_COLS },
+	[ST_REVOKE] = { "revoke", 0,
 	    "INSERT INTO oauth_revocations (jti, tenant_id, expires_at) "
-	    "VALUES ($1, $2::uuid, to_timestamp($3::bigint)) "
+	    "VALUES (:jti, :tenant::uuid, to_timestamp(:expires_at::bigint)) "
 	    "ON CONFLICT (jti) DO NOTHING" },
-	[ST_PURGE] = { "purge", 1,
+	[ST_PURGE] = { "purge", 0,
 	    "DELETE FROM oauth_revocations WHERE ctid = ANY (ARRAY("
-	    "SELECT ctid FROM oauth_revocations WHERE tenant_id = $1::uuid "
-	    "AND expires_at < now() LIMIT 100))" },
-	[ST_JWKS] = { "jwks", 1,
+	    "SELECT ctid FROM oauth_revocations "
+	    "WHERE tenant_id = :tenant::uuid AND expires_at < now() "
+	    "LIMIT 100))" },
+	/* Retired keys stay published as long as a token may live. */
+	[ST_JWKS] = { "jwks", 0,
 	    "SELECT kid, public_pem FROM signing_keys WHERE retired_at IS NULL "
-	    "OR retired_at > now() - make_interval(secs => $1::int) "
+	    "OR retired_at > now() - "
+	    "make_interval(secs => :grace_seconds::int) "
 	    "ORDER BY created_at DESC" },
 	[ST_SCOPES] = { "scopes", 0, "SELECT s FROM xv_client_scopes() s" },
-	[ST_SETTINGS] = { "settings", 1,
+	[ST_SETTINGS] = { "settings", 0,
 	    "SELECT settings::text AS settings FROM tenant_settings "
-	    "WHERE tenant_id = $1::uuid" },
+	    "WHERE tenant_id = :tenant::uuid" },
 	/*
 	 * The code, locked, with its session and user (grants.c).  The
 	 * columns of users that oauth.fcgi may read leave out every secret.
 	 */
-	[ST_CODE_GET] = { "code_get", 2,
+	[ST_CODE_GET] = { "code_get", 0,
 	    "SELECT c.client_id, c.session_id, c.redirect_uri, c.scope, c.nonce, "
 	    "c.code_challenge, c.used_at IS NOT NULL AS used, c.expires_at > "
 	    "now() AS live, s.ended_at IS NULL AS session_live, s.user_id, "
@@ -96,43 +110,47 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "s.created_at)::bigint AS auth_time, u.email, u.display_name, "
 	    "u.status FROM auth_codes c JOIN sessions s ON s.id = c.session_id "
 	    "AND s.tenant_id = c.tenant_id JOIN users u ON u.id = s.user_id AND "
-	    "u.tenant_id = s.tenant_id WHERE c.code_hash = $1 AND "
-	    "c.tenant_id = $2::uuid FOR UPDATE OF c" },
-	[ST_CODE_USE] = { "code_use", 2,
-	    "UPDATE auth_codes SET used_at = now() WHERE code_hash = $1 AND "
-	    "tenant_id = $2::uuid" },
+	    "u.tenant_id = s.tenant_id WHERE c.code_hash = :code_hash AND "
+	    "c.tenant_id = :tenant::uuid FOR UPDATE OF c" },
+	[ST_CODE_USE] = { "code_use", 0,
+	    "UPDATE auth_codes SET used_at = now() "
+	    "WHERE code_hash = :code_hash AND tenant_id = :tenant::uuid" },
 	/* Used codes are kept an hour: a reuse within it ends the session. */
-	[ST_CODE_PURGE] = { "code_purge", 1,
+	[ST_CODE_PURGE] = { "code_purge", 0,
 	    "DELETE FROM auth_codes WHERE ctid = ANY (ARRAY(SELECT ctid FROM "
-	    "auth_codes WHERE tenant_id = $1::uuid AND expires_at < now() - "
-	    "interval '1 hour' LIMIT 100))" },
-	[ST_SESSION_END] = { "session_end", 3,
-	    "UPDATE sessions SET ended_at = now(), end_reason = $3 "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid AND ended_at IS NULL" },
-	[ST_SESSION_TOUCH] = { "session_touch", 2,
-	    "UPDATE sessions SET last_used_at = now() WHERE id = $1::uuid AND "
-	    "tenant_id = $2::uuid" },
-	[ST_RT_INSERT] = { "rt_insert", 6,
+	    "auth_codes WHERE tenant_id = :tenant::uuid AND "
+	    "expires_at < now() - interval '1 hour' LIMIT 100))" },
+	[ST_SESSION_END] = { "session_end", 0,
+	    "UPDATE sessions SET ended_at = now(), end_reason = :reason "
+	    "WHERE id = :session::uuid AND tenant_id = :tenant::uuid "
+	    "AND ended_at IS NULL" },
+	[ST_SESSION_TOUCH] = { "session_touch", 0,
+	    "UPDATE sessions SET last_used_at = now() "
+	    "WHERE id = :session::uuid AND tenant_id = :tenant::uuid" },
+	[ST_RT_INSERT] = { "rt_insert", 0,
 	    "INSERT INTO refresh_tokens (token_hash, tenant_id, session_id, "
-	    "client_id, scope, code_hash) VALUES ($1, $2::uuid, $3::uuid, $4, "
-	    "$5, $6)" },
-	/* A refresh token, locked, with its session (idle $3 minutes?). */
-	[ST_RT_GET] = { "rt_get", 3,
+	    "client_id, scope, code_hash) VALUES (:token_hash, :tenant::uuid, "
+	    ":session::uuid, :client_id, :scope, :code_hash)" },
+	/* A refresh token, locked, with its session (idle :idle_minutes?). */
+	[ST_RT_GET] = { "rt_get", 0,
 	    "SELECT rt.session_id, rt.client_id, rt.scope, rt.code_hash, "
 	    "rt.rotated_at IS NOT NULL AS rotated, s.ended_at IS NULL AS live, "
-	    "s.last_used_at > now() - make_interval(mins => $3::int) AS fresh, "
-	    "s.user_id, array_to_string(s.amr, ' ') AS amr, extract(epoch FROM "
-	    "s.created_at)::bigint AS auth_time, u.email, u.display_name, "
-	    "u.status FROM refresh_tokens rt JOIN sessions s ON "
-	    "s.id = rt.session_id AND s.tenant_id = rt.tenant_id JOIN users u ON "
+	    "s.last_used_at > now() - "
+	    "make_interval(mins => :idle_minutes::int) AS fresh, s.user_id, "
+	    "array_to_string(s.amr, ' ') AS amr, "
+	    "extract(epoch FROM s.created_at)::bigint AS auth_time, u.email, "
+	    "u.display_name, u.status FROM refresh_tokens rt "
+	    "JOIN sessions s ON s.id = rt.session_id AND "
+	    "s.tenant_id = rt.tenant_id JOIN users u ON "
 	    "u.id = s.user_id AND u.tenant_id = s.tenant_id WHERE "
-	    "rt.token_hash = $1 AND rt.tenant_id = $2::uuid FOR UPDATE OF rt, s" },
-	[ST_RT_ROTATE] = { "rt_rotate", 2,
-	    "UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1 "
-	    "AND tenant_id = $2::uuid" },
-	[ST_RT_DELETE] = { "rt_delete", 3,
-	    "DELETE FROM refresh_tokens WHERE token_hash = $1 AND "
-	    "tenant_id = $2::uuid AND client_id = $3" },
+	    "rt.token_hash = :token_hash AND rt.tenant_id = :tenant::uuid "
+	    "FOR UPDATE OF rt, s" },
+	[ST_RT_ROTATE] = { "rt_rotate", 0,
+	    "UPDATE refresh_tokens SET rotated_at = now() "
+	    "WHERE token_hash = :token_hash AND tenant_id = :tenant::uuid" },
+	[ST_RT_DELETE] = { "rt_delete", 0,
+	    "DELETE FROM refresh_tokens WHERE token_hash = :token_hash AND "
+	    "tenant_id = :tenant::uuid AND client_id = :client_id" },
 	[ST_KEYS_LIST] = { "keys_list", 0,
 	    "SELECT kid, alg, xv_ts(created_at), xv_ts(retired_at), "
 	    "xv_ts(signs_from), CASE WHEN retired_at <= now() THEN 'retired' "
@@ -314,10 +332,13 @@ client_json(PGresult *r, int i)
 	return c;
 }
 
-static char *
-dump(json_t *j)
+/* The JSON array obj[key] as text ("[]" when absent), kept by the request. */
+static const char *
+array_arg(struct xv_req *req, json_t *obj, const char *key)
 {
-	return j ? json_dumps(j, JSON_COMPACT) : strdup("[]");
+	json_t *a = json_object_get(obj, key);
+
+	return xv_keep_str(req, a ? json_dumps(a, JSON_COMPACT) : strdup("[]"));
 }
 
 /* ---- admin: clients ---- */
@@ -325,77 +346,64 @@ dump(json_t *j)
 static enum xv_err
 client_create(struct xv_req *req)
 {
-	json_t		*body = req->json, *out = NULL;
-	char		*cid = NULL, *secret = NULL, hash[65];
-	char		*ru = NULL, *gt = NULL, *sc = NULL, *pl = NULL;
-	const char	*p[9], *type;
-	PGresult	*r = NULL;
+	json_t		*body = req->json, *out;
+	char		*cid, *secret = NULL, hash[65];
+	const char	*type;
+	PGresult	*r;
 	enum xv_err	 rc;
 
 	if ((rc = client_rules(req, body)) != XV_OK)
-		goto out;
+		return rc;
 	type = json_string_value(json_object_get(body, "client_type"));
-	if ((cid = random_token(18)) == NULL ||
+	if ((cid = xv_keep_str(req, random_token(18))) == NULL ||
 	    (strcmp(type, "confidential") == 0 &&
-	    ((secret = random_token(32)) == NULL || xv_client_secret_hash(secret, hash) != 0))) {
+	    ((secret = xv_keep_secret(req, random_token(32))) == NULL ||
+	    xv_client_secret_hash(secret, hash) != 0))) {
 		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot make credentials");
 		goto out;
 	}
-	ru = dump(json_object_get(body, "redirect_uris"));
-	gt = dump(json_object_get(body, "grant_types"));
-	sc = dump(json_object_get(body, "scopes"));
-	pl = dump(json_object_get(body, "post_logout_redirect_uris"));
-	p[0] = req->tenant;
-	p[1] = cid;
-	p[2] = json_string_value(json_object_get(body, "name"));
-	p[3] = type;
-	p[4] = ru;
-	p[5] = gt;
-	p[6] = sc;
-	p[7] = secret ? hash : NULL;
-	p[8] = pl;
-	if ((r = xv_db_run(ST_CLIENT_INSERT, 9, p, &rc)) == NULL) {
+	r = xv_req_call(req, ST_CLIENT_INSERT, XV_ARGS(
+	    { "tenant", req->tenant }, { "client_id", cid },
+	    { "name", json_string_value(json_object_get(body, "name")) },
+	    { "client_type", type },
+	    { "redirect_uris", array_arg(req, body, "redirect_uris") },
+	    { "grant_types", array_arg(req, body, "grant_types") },
+	    { "scopes", array_arg(req, body, "scopes") },
+	    { "post_logout_redirect_uris", array_arg(req, body,
+	    "post_logout_redirect_uris") },
+	    { "secret_hash", secret ? hash : NULL }), &rc);
+	if (r == NULL) {
 		rc = xv_fail(req, rc, NULL, "cannot create the client");
 		goto out;
 	}
-	out = client_json(r, 0);
+	out = xv_keep_json(req, client_json(r, 0));
 	if ((rc = xv_audit(req, req->tenant, "oauth_client.created",
 	    "oauth_client", xv_val(r, 0, "id"), NULL, out)) != XV_OK)
 		goto out;
 	if (secret != NULL)
 		json_object_set_new(out, "client_secret", json_string(secret));
-	rc = xv_resp_json(req, 200, out);
-	out = NULL;
+	rc = xv_resp_json(req, 200, json_incref(out));
 out:
-	xv_free_secret(secret);
 	OPENSSL_cleanse(hash, sizeof(hash));
-	free(cid);
-	free(ru);
-	free(gt);
-	free(sc);
-	free(pl);
-	PQclear(r);
-	json_decref(out);
 	return rc;
 }
 
 static enum xv_err
 client_list(struct xv_req *req)
 {
-	const char *p[1] = { req->tenant };
-
-	return xv_resp_page(req, "clients", ST_CLIENT_LIST, ST_CLIENT_COUNT,
-	    p, 1, client_json);
+	return xv_resp_page_call(req, "clients", ST_CLIENT_LIST,
+	    ST_CLIENT_COUNT, XV_ARGS({ "tenant", req->tenant }), client_json);
 }
 
-/* One client of the scoped tenant by the path's {id}; 404 otherwise. */
-/* One client of the scoped tenant by the path's {id}; 404 otherwise. */
+/*
+ * One client of the scoped tenant by the path's {id} (kept by the
+ * request); 404 otherwise.
+ */
 static PGresult *
 client_row(struct xv_req *req, int st, enum xv_err *rc)
 {
-	const char *p[2] = { req->params[0], req->tenant };
-
-	return xv_row(req, st, 2, p, "client", rc);
+	return xv_row_call(req, st, XV_ARGS({ "id", req->params[0] },
+	    { "tenant", req->tenant }), "client", rc);
 }
 
 static enum xv_err
@@ -406,119 +414,88 @@ client_get(struct xv_req *req)
 
 	if ((r = client_row(req, ST_CLIENT_GET, &rc)) == NULL)
 		return rc;
-	rc = xv_resp_json(req, 200, client_json(r, 0));
-	PQclear(r);
-	return rc;
+	return xv_resp_json(req, 200, client_json(r, 0));
 }
 
 static enum xv_err
 client_update(struct xv_req *req)
 {
-	json_t		*body = req->json, *cur = NULL, *oldv = NULL, *newv = NULL;
-	PGresult	*r = NULL, *u = NULL;
-	char		*ru = NULL, *gt = NULL, *sc = NULL, *pl = NULL;
-	const char	*p[8], *type;
+	json_t		*body = req->json, *cur, *oldv, *newv;
+	PGresult	*r, *u;
+	const char	*type;
 	enum xv_err	 rc;
 
 	if ((r = client_row(req, ST_CLIENT_LOCK, &rc)) == NULL)
-		goto out;
-	cur = client_json(r, 0);
+		return rc;
+	cur = xv_keep_json(req, client_json(r, 0));
 	type = json_string_value(json_object_get(body, "client_type"));
-	if (type != NULL && strcmp(type, xv_val(r, 0, "client_type")) != 0) {
-		rc = xv_fail(req, XV_E_VALIDATION, "client_type",
+	if (type != NULL && strcmp(type, xv_val(r, 0, "client_type")) != 0)
+		return xv_fail(req, XV_E_VALIDATION, "client_type",
 		    "client_type cannot be changed");
-		goto out;
-	}
-	oldv = json_deep_copy(cur);
+	oldv = xv_keep_json(req, json_deep_copy(cur));
 	xv_json_merge(cur, body);
 	if ((rc = client_rules(req, cur)) != XV_OK)
-		goto out;
-	ru = dump(json_object_get(cur, "redirect_uris"));
-	gt = dump(json_object_get(cur, "grant_types"));
-	sc = dump(json_object_get(cur, "scopes"));
-	pl = dump(json_object_get(cur, "post_logout_redirect_uris"));
-	p[0] = req->params[0];
-	p[1] = req->tenant;
-	p[2] = json_string_value(json_object_get(cur, "name"));
-	p[3] = ru;
-	p[4] = gt;
-	p[5] = sc;
-	p[6] = json_is_true(json_object_get(cur, "is_active")) ? "true" : "false";
-	p[7] = pl;
-	if ((u = xv_db_run(ST_CLIENT_UPDATE, 8, p, &rc)) == NULL) {
-		rc = xv_fail(req, rc, NULL, "cannot update the client");
-		goto out;
-	}
-	newv = client_json(u, 0);
+		return rc;
+	u = xv_req_call(req, ST_CLIENT_UPDATE, XV_ARGS(
+	    { "id", req->params[0] }, { "tenant", req->tenant },
+	    { "name", json_string_value(json_object_get(cur, "name")) },
+	    { "redirect_uris", array_arg(req, cur, "redirect_uris") },
+	    { "grant_types", array_arg(req, cur, "grant_types") },
+	    { "scopes", array_arg(req, cur, "scopes") },
+	    { "post_logout_redirect_uris", array_arg(req, cur,
+	    "post_logout_redirect_uris") },
+	    { "is_active", json_is_true(json_object_get(cur, "is_active")) ?
+	    "true" : "false" }), &rc);
+	if (u == NULL)
+		return xv_fail(req, rc, NULL, "cannot update the client");
+	newv = xv_keep_json(req, client_json(u, 0));
 	if ((rc = xv_audit(req, req->tenant, "oauth_client.updated",
 	    "oauth_client", req->params[0], oldv, newv)) != XV_OK)
-		goto out;
-	rc = xv_resp_json(req, 200, newv);
-	newv = NULL;
-out:
-	free(ru);
-	free(gt);
-	free(sc);
-	free(pl);
-	PQclear(r);
-	PQclear(u);
-	json_decref(cur);
-	json_decref(oldv);
-	json_decref(newv);
-	return rc;
+		return rc;
+	return xv_resp_json(req, 200, json_incref(newv));
 }
 
 static enum xv_err
 client_delete(struct xv_req *req)
 {
-	PGresult	*r = NULL, *u = NULL;
-	json_t		*oldv = NULL, *newv = NULL;
+	PGresult	*r, *u;
 	enum xv_err	 rc;
 
 	if ((r = client_row(req, ST_CLIENT_LOCK, &rc)) == NULL)
 		return rc;
 	if (xv_val(r, 0, "is_active")[0] == 't') {
 		if ((u = client_row(req, ST_CLIENT_DEACTIVATE, &rc)) == NULL)
-			goto out;
-		oldv = client_json(r, 0);
-		newv = client_json(u, 0);
+			return rc;
 		if ((rc = xv_audit(req, req->tenant, "oauth_client.deactivated",
-		    "oauth_client", req->params[0], oldv, newv)) != XV_OK)
-			goto out;
+		    "oauth_client", req->params[0],
+		    xv_keep_json(req, client_json(r, 0)),
+		    xv_keep_json(req, client_json(u, 0)))) != XV_OK)
+			return rc;
 	}
-	rc = xv_resp_empty(req, 204);
-out:
-	PQclear(r);
-	PQclear(u);
-	json_decref(oldv);
-	json_decref(newv);
-	return rc;
+	return xv_resp_empty(req, 204);
 }
 
 static enum xv_err
 client_regenerate_secret(struct xv_req *req)
 {
-	PGresult	*r = NULL, *u = NULL;
-	char		*secret = NULL, hash[65] = "";
-	const char	*p[3];
-	json_t		*out = NULL;
+	PGresult	*r, *u;
+	char		*secret, hash[65] = "";
+	json_t		*out;
 	enum xv_err	 rc;
 
 	if ((r = client_row(req, ST_CLIENT_LOCK, &rc)) == NULL)
 		return rc;
-	if (strcmp(xv_val(r, 0, "client_type"), "confidential") != 0) {
-		rc = xv_fail_code(req, XV_E_CONFLICT, "public_client", NULL,
+	if (strcmp(xv_val(r, 0, "client_type"), "confidential") != 0)
+		return xv_fail_code(req, XV_E_CONFLICT, "public_client", NULL,
 		    "public clients have no secret");
-		goto out;
-	}
-	if ((secret = random_token(32)) == NULL || xv_client_secret_hash(secret, hash) != 0) {
+	if ((secret = xv_keep_secret(req, random_token(32))) == NULL ||
+	    xv_client_secret_hash(secret, hash) != 0) {
 		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot make a secret");
 		goto out;
 	}
-	p[0] = req->params[0];
-	p[1] = req->tenant;
-	p[2] = hash;
-	if ((u = xv_db_run(ST_CLIENT_SECRET, 3, p, &rc)) == NULL) {
+	if ((u = xv_req_call(req, ST_CLIENT_SECRET, XV_ARGS(
+	    { "id", req->params[0] }, { "tenant", req->tenant },
+	    { "secret_hash", hash }), &rc)) == NULL) {
 		rc = xv_fail(req, rc, NULL, "cannot store the secret");
 		goto out;
 	}
@@ -529,10 +506,7 @@ client_regenerate_secret(struct xv_req *req)
 	json_object_set_new(out, "client_secret", json_string(secret));
 	rc = xv_resp_json(req, 200, out);
 out:
-	xv_free_secret(secret);
 	OPENSSL_cleanse(hash, sizeof(hash));
-	PQclear(r);
-	PQclear(u);
 	return rc;
 }
 
@@ -790,7 +764,7 @@ oauth_introspect(struct xv_req *req)
 static enum xv_err
 oauth_revoke(struct xv_req *req)
 {
-	const char	*cid, *jti, *p[3], *raw = NULL;
+	const char	*cid, *jti, *raw = NULL;
 	char		 exp[24];
 	json_t		*cl;
 	json_int_t	 e;
@@ -809,11 +783,10 @@ oauth_revoke(struct xv_req *req)
 		return oauth_err(req, XV_E_BAD_REQUEST, "unauthorized_client",
 		    "the token was not issued to this client");
 	snprintf(exp, sizeof(exp), "%lld", (long long)e);
-	p[0] = jti;
-	p[1] = req->tenant;
-	p[2] = exp;
-	if (xv_req_run(req, ST_REVOKE, 3, p, &rc) == NULL ||
-	    xv_req_run(req, ST_PURGE, 1, p + 1, &rc) == NULL)
+	if (xv_req_call(req, ST_REVOKE, XV_ARGS({ "jti", jti },
+	    { "tenant", req->tenant }, { "expires_at", exp }), &rc) == NULL ||
+	    xv_req_call(req, ST_PURGE, XV_ARGS({ "tenant", req->tenant }),
+	    &rc) == NULL)
 		return oauth_err(req, rc, NULL, "cannot revoke");
 	return xv_resp_empty(req, 200);
 }
@@ -824,20 +797,19 @@ static enum xv_err
 jwks(struct xv_req *req)
 {
 	char		 grace[24];
-	const char	*p[1] = { grace };
 	PGresult	*r;
 	json_t		*keys, *k;
 	enum xv_err	 rc;
 	int		 i;
 
 	snprintf(grace, sizeof(grace), "%ld", xv_token_max_ttl());
-	if ((r = xv_db_run(ST_JWKS, 1, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_JWKS, XV_ARGS({ "grace_seconds", grace }),
+	    &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot read keys");
 	keys = json_array();
 	for (i = 0; i < PQntuples(r); i++)
 		if ((k = xv_eckey_jwk(PQgetvalue(r, i, 1), PQgetvalue(r, i, 0))))
 			json_array_append_new(keys, k);
-	PQclear(r);
 	return xv_resp_json(req, 200, json_pack("{s:o}", "keys", keys));
 }
 
@@ -869,7 +841,7 @@ discovery(struct xv_req *req)
 
 	for (o = oidc_scopes; *o != NULL; o++)
 		json_array_append_new(scopes, json_string(*o));
-	if ((r = xv_req_run(req, ST_SCOPES, 0, NULL, &rc)) == NULL) {
+	if ((r = xv_req_call(req, ST_SCOPES, NULL, 0, &rc)) == NULL) {
 		json_decref(scopes);
 		return xv_fail(req, rc, NULL, "cannot read scopes");
 	}
@@ -921,7 +893,7 @@ keys_json(char **active)
 	json_t		*arr = json_array();
 	int		 i;
 
-	if ((r = xv_db_run(ST_KEYS_LIST, 0, NULL, &e)) == NULL) {
+	if ((r = xv_db_call(ST_KEYS_LIST, NULL, 0, &e)) == NULL) {
 		json_decref(arr);
 		return NULL;
 	}
