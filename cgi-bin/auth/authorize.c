@@ -59,13 +59,13 @@ has(json_t *arr, const char *s)
 enum xv_err
 authz_client(struct xv_req *req, const char *client_id, struct authz *az)
 {
-	const char	*p[1] = { client_id };
 	PGresult	*r;
 	enum xv_err	 rc;
 
 	if (client_id == NULL || *client_id == '\0' || strlen(client_id) > 64)
 		return XV_E_NOT_FOUND;
-	if ((r = xv_req_run(req, ST_CLIENT_AUTHZ, 1, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_CLIENT_AUTHZ, XV_ARGS({ "client_id",
+	    client_id }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot read the client");
 	if (PQntuples(r) != 1 || xv_val(r, 0, "is_active")[0] != 't')
 		return XV_E_NOT_FOUND;
@@ -269,21 +269,23 @@ cookie_session(struct xv_req *req)
 	char		*c = xv_keep_secret(req, xv_req_cookie(req,
 			    cookie_name(req, req->tenant)));
 	char		 t[XV_UUID_LEN + 1], hash[65];
-	const char	*p[3] = { hash, req->tenant, num(req, setting(
-			    settings(req), NULL, "session_timeout_minutes", 30)) };
+	const char	*idle = num(req, setting(settings(req), NULL,
+			    "session_timeout_minutes", 30)), *sid;
 	PGresult	*r;
 	enum xv_err	 rc;
 
 	if (c == NULL || xv_refresh_hash(c, t, hash) != 0 ||
 	    strcmp(t, req->tenant) != 0)
 		return NULL;
-	if ((r = xv_req_run(req, ST_SESSION_BY_COOKIE, 3, p, &rc)) == NULL ||
-	    PQntuples(r) != 1)
+	if ((r = xv_req_call(req, ST_SESSION_BY_COOKIE, XV_ARGS(
+	    { "cookie_hash", hash }, { "tenant", req->tenant },
+	    { "idle_minutes", idle }), &rc)) == NULL || PQntuples(r) != 1)
 		return NULL;
-	p[0] = xv_val(r, 0, "id");
-	if (xv_req_run(req, ST_SESSION_TOUCH, 2, p, &rc) == NULL)
+	sid = xv_val(r, 0, "id");
+	if (xv_req_call(req, ST_SESSION_TOUCH, XV_ARGS({ "session", sid },
+	    { "tenant", req->tenant }), &rc) == NULL)
 		return NULL;
-	return p[0];
+	return sid;
 }
 
 /* Gives the browser a cookie for session sid. */
@@ -292,12 +294,12 @@ authz_cookie(struct xv_req *req, const char *sid)
 {
 	char		*c = xv_keep_secret(req, xv_refresh_new(req->tenant));
 	char		 t[XV_UUID_LEN + 1], hash[65];
-	const char	*p[3] = { sid, req->tenant, hash };
 	enum xv_err	 rc;
 
 	if (c == NULL || xv_refresh_hash(c, t, hash) != 0)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot make a cookie");
-	if (xv_req_run(req, ST_SESSION_COOKIE, 3, p, &rc) == NULL)
+	if (xv_req_call(req, ST_SESSION_COOKIE, XV_ARGS({ "session", sid },
+	    { "tenant", req->tenant }, { "cookie_hash", hash }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot store the cookie");
 	xv_resp_cookie(req, cookie_name(req, req->tenant), c, "/oauth/", -1);
 	return XV_OK;
@@ -311,7 +313,7 @@ authz_code(struct xv_req *req, const struct authz *az, const char *sid)
 {
 	unsigned char	 rnd[32];
 	char		*code, hash[65];
-	const char	*p[8], *kv[] = { "code", NULL, "state", az->state,
+	const char	*kv[] = { "code", NULL, "state", az->state,
 			    "iss", xv_issuer(), NULL, NULL };
 	enum xv_err	 rc;
 
@@ -320,15 +322,11 @@ authz_code(struct xv_req *req, const struct authz *az, const char *sid)
 	    xv_client_secret_hash(code, hash) != 0)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot make a code");
 	explicit_bzero(rnd, sizeof(rnd));
-	p[0] = hash;
-	p[1] = req->tenant;
-	p[2] = az->client_id;
-	p[3] = sid;
-	p[4] = az->redirect_uri;
-	p[5] = az->granted;
-	p[6] = az->nonce;
-	p[7] = az->challenge;
-	if (xv_req_run(req, ST_CODE_INSERT, 8, p, &rc) == NULL)
+	if (xv_req_call(req, ST_CODE_INSERT, XV_ARGS({ "code_hash", hash },
+	    { "tenant", req->tenant }, { "client_id", az->client_id },
+	    { "session", sid }, { "redirect_uri", az->redirect_uri },
+	    { "scope", az->granted }, { "nonce", az->nonce },
+	    { "code_challenge", az->challenge }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot store the code");
 	kv[1] = code;
 	return redirect(req, with_query(req, az->redirect_uri, kv));
@@ -393,7 +391,7 @@ enum xv_err
 oauth_userinfo(struct xv_req *req)
 {
 	const char	*h = xv_req_header(req, "HTTP_AUTHORIZATION");
-	const char	*sub, *tid, *sid, *cid, *jti, *scope, *p[2];
+	const char	*sub, *tid, *sid, *cid, *jti, *scope;
 	struct authz	 az;
 	json_t		*cl = NULL, *out;
 	json_int_t	 iat;
@@ -417,14 +415,12 @@ oauth_userinfo(struct xv_req *req)
 	if ((rc = xv_req_begin(req, tid)) != XV_OK)
 		return rc == XV_E_UNAVAILABLE || rc == XV_E_INTERNAL ? rc :
 		    userinfo_denied(req, "invalid token");
-	p[0] = jti;
-	p[1] = req->tenant;
 	if (iat < req->tenant_after ||
-	    (r = xv_req_run(req, ST_REVOKED, 2, p, &rc)) == NULL ||
-	    PQntuples(r) != 0)
+	    (r = xv_req_call(req, ST_REVOKED, XV_ARGS({ "jti", jti },
+	    { "tenant", req->tenant }), &rc)) == NULL || PQntuples(r) != 0)
 		return userinfo_denied(req, "invalid token");
-	p[0] = sid;
-	if ((r = xv_req_run(req, ST_SESSION_LIVE, 2, p, &rc)) == NULL ||
+	if ((r = xv_req_call(req, ST_SESSION_LIVE, XV_ARGS({ "session", sid },
+	    { "tenant", req->tenant }), &rc)) == NULL ||
 	    PQntuples(r) != 1 || strcmp(xv_val(r, 0, "user_id"), sub) != 0)
 		return userinfo_denied(req, "the session has ended");
 	out = json_pack("{s:s}", "sub", sub);
@@ -454,7 +450,7 @@ oauth_logout(struct xv_req *req)
 	const char	*cid = authz_param(req, "client_id");
 	const char	*to = authz_param(req, "post_logout_redirect_uri");
 	const char	*state = authz_param(req, "state");
-	const char	*aud = NULL, *tid = NULL, *sid = NULL, *p[3];
+	const char	*aud = NULL, *tid = NULL, *sid = NULL;
 	const char	*kv[] = { "state", state, NULL, NULL };
 	char		*c, t[XV_UUID_LEN + 1], hash[65];
 	json_t		*cl = NULL;
@@ -480,13 +476,11 @@ oauth_logout(struct xv_req *req)
 		return rc;
 	c = xv_keep_secret(req, xv_req_cookie(req, cookie_name(req,
 	    req->tenant)));
-	p[1] = req->tenant;
-	p[2] = "logout";
-	if (c != NULL && xv_refresh_hash(c, t, hash) == 0) {
-		p[0] = hash;
-		if (xv_req_run(req, ST_SESSION_END_COOKIE, 3, p, &rc) == NULL)
-			return xv_fail(req, rc, NULL, "cannot end the session");
-	}
+	if (c != NULL && xv_refresh_hash(c, t, hash) == 0 &&
+	    xv_req_call(req, ST_SESSION_END_COOKIE, XV_ARGS({ "cookie_hash",
+	    hash }, { "tenant", req->tenant }, { "reason", "logout" }),
+	    &rc) == NULL)
+		return xv_fail(req, rc, NULL, "cannot end the session");
 	if (sid != NULL && xv_valid_uuid(sid) &&
 	    (rc = end_session(req, sid, "logout")) != XV_OK)
 		return rc;

@@ -32,12 +32,12 @@ static const struct xv_col secret_cols[] = {
 json_t *
 settings(struct xv_req *req)
 {
-	const char	*p[1] = { req->tenant };
 	PGresult	*r;
 	enum xv_err	 rc;
 	json_t		*s = NULL;
 
-	if ((r = xv_req_run(req, ST_SETTINGS, 1, p, &rc)) != NULL &&
+	if ((r = xv_req_call(req, ST_SETTINGS, XV_ARGS({ "tenant",
+	    req->tenant }), &rc)) != NULL &&
 	    PQntuples(r) == 1)
 		s = json_loads(xv_val(r, 0, "settings"), 0, NULL);
 	if (s == NULL)
@@ -85,14 +85,15 @@ bad_token(struct xv_req *req, const char *what)
 enum xv_err
 rate_limit(struct xv_req *req, const char *email)
 {
-	const char	*p[4] = { req->tenant, xv_req_client_ip(req), email,
-			    num(req, xv_conf_int("login_rate_limit",
-			    LOGIN_WINDOW_MAX)) };
+	const char	*max = num(req, xv_conf_int("login_rate_limit",
+			    LOGIN_WINDOW_MAX));
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if (xv_req_run(req, ST_ASYNC, 0, NULL, &rc) == NULL ||
-	    (r = xv_req_run(req, ST_ATTEMPT, 4, p, &rc)) == NULL)
+	if (xv_req_call(req, ST_ASYNC, NULL, 0, &rc) == NULL ||
+	    (r = xv_req_call(req, ST_ATTEMPT, XV_ARGS({ "tenant", req->tenant },
+	    { "ip", xv_req_client_ip(req) }, { "email", email },
+	    { "window_max", max }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot count the attempt");
 	if (atol(xv_val(r, 0, "retry_after")) > 0) {
 		xv_resp_header(req, "Retry-After", xv_val(r, 0, "retry_after"));
@@ -106,17 +107,17 @@ rate_limit(struct xv_req *req, const char *email)
 static enum xv_err
 count_failure(struct xv_req *req, json_t *s, const char *uid)
 {
-	const char	*p[5] = { uid, req->tenant,
-			    num(req, setting(s, "lockout_policy",
-			    "reset_after_minutes", 60)),
-			    num(req, setting(s, "lockout_policy",
-			    "max_attempts", 5)),
-			    num(req, setting(s, "lockout_policy",
-			    "lockout_duration_minutes", 15)) };
 	enum xv_err	 rc;
 
-	if (xv_req_run(req, ST_ASYNC, 0, NULL, &rc) == NULL ||
-	    xv_req_run(req, ST_FAIL, 5, p, &rc) == NULL)
+	if (xv_req_call(req, ST_ASYNC, NULL, 0, &rc) == NULL ||
+	    xv_req_call(req, ST_FAIL, XV_ARGS({ "user", uid },
+	    { "tenant", req->tenant },
+	    { "reset_after_minutes", num(req, setting(s, "lockout_policy",
+	    "reset_after_minutes", 60)) },
+	    { "max_attempts", num(req, setting(s, "lockout_policy",
+	    "max_attempts", 5)) },
+	    { "lockout_duration_minutes", num(req, setting(s, "lockout_policy",
+	    "lockout_duration_minutes", 15)) }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot count the failure");
 	return bad_credentials(req);
 }
@@ -130,15 +131,17 @@ enum xv_err
 read_user(struct xv_req *req, json_t *s, int st, const char *key,
     struct user *u)
 {
-	const char	*p[3] = { req->tenant, key, num(req, setting(s,
-			    "password_policy", "max_age_days", 90)) };
+	const char	*max_age = num(req, setting(s, "password_policy",
+			    "max_age_days", 90));
 	PGresult	*r;
 	enum xv_err	 rc;
 
 	memset(u, 0, sizeof(*u));
 	if (key == NULL || (st == ST_USER_SECRET && !xv_valid_uuid(key)))
 		return XV_E_NOT_FOUND;
-	if ((r = xv_req_run(req, st, 3, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, st, XV_ARGS({ "tenant", req->tenant },
+	    { st == ST_USER_SECRET ? "user" : "email", key },
+	    { "max_age_days", max_age }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot read the user");
 	if (PQntuples(r) != 1)
 		return XV_E_NOT_FOUND;
@@ -213,17 +216,14 @@ answer_tokens(struct xv_req *req, const struct user *u, const char *sid,
     const char *amr)
 {
 	char		*rt, hash[65], *at;
-	const char	*p[3];
 	long		 ttl = xv_conf_int("access_token_ttl", 900);
 	enum xv_err	 rc;
 
 	if ((rt = xv_keep_secret(req, xv_refresh_new(req->tenant))) == NULL ||
 	    xv_refresh_hash(rt, (char[XV_UUID_LEN + 1]){ 0 }, hash) != 0)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot make a token");
-	p[0] = hash;
-	p[1] = req->tenant;
-	p[2] = sid;
-	if (xv_req_run(req, ST_RT_INSERT, 3, p, &rc) == NULL)
+	if (xv_req_call(req, ST_RT_INSERT, XV_ARGS({ "token_hash", hash },
+	    { "tenant", req->tenant }, { "session", sid }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot store the token");
 	if ((at = xv_keep_secret(req, mint_access(req, u, sid, amr, ttl))) == NULL)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot sign the token");
@@ -238,15 +238,16 @@ enum xv_err
 session_new(struct xv_req *req, json_t *s, const struct user *u,
     const char *amr, const char **sid)
 {
-	const char	*p[3] = { req->tenant, u->id, amr };
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if ((r = xv_req_run(req, ST_SESSION_NEW, 3, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_SESSION_NEW, XV_ARGS({ "tenant",
+	    req->tenant }, { "user", u->id }, { "amr", amr }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot start a session");
 	*sid = xv_val(r, 0, "id");
-	p[2] = num(req, setting(s, NULL, "max_sessions_per_user", 10));
-	if (xv_req_run(req, ST_SESSION_EVICT, 3, p, &rc) == NULL)
+	if (xv_req_call(req, ST_SESSION_EVICT, XV_ARGS({ "tenant",
+	    req->tenant }, { "user", u->id }, { "max_sessions", num(req,
+	    setting(s, NULL, "max_sessions_per_user", 10)) }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot end old sessions");
 	return XV_OK;
 }
@@ -269,16 +270,13 @@ enum xv_err
 mfa_token_new(struct xv_req *req, const struct user *u, const char **tok)
 {
 	char		*t, hash[65];
-	const char	*p[3];
 	enum xv_err	 rc;
 
 	if ((t = xv_keep_secret(req, xv_refresh_new(req->tenant))) == NULL ||
 	    xv_refresh_hash(t, (char[XV_UUID_LEN + 1]){ 0 }, hash) != 0)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot make a token");
-	p[0] = hash;
-	p[1] = req->tenant;
-	p[2] = u->id;
-	if (xv_req_run(req, ST_MFA_NEW, 3, p, &rc) == NULL)
+	if (xv_req_call(req, ST_MFA_NEW, XV_ARGS({ "token_hash", hash },
+	    { "tenant", req->tenant }, { "user", u->id }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot store the token");
 	*tok = t;
 	return XV_OK;
@@ -310,7 +308,6 @@ enum xv_err
 login_password(struct xv_req *req, json_t *s, const char *email,
     const char *pw, struct user *u, int *mfa)
 {
-	const char	*p[4];
 	PGresult	*r;
 	enum xv_err	 rc;
 
@@ -321,11 +318,9 @@ login_password(struct xv_req *req, json_t *s, const char *email,
 	    XV_OK)
 		return rc;
 	/* The rehash, if any, replaces the hash just checked. */
-	p[0] = u->id;
-	p[1] = req->tenant;
-	p[2] = u->fresh;
-	p[3] = u->hash;
-	if ((r = xv_req_run(req, ST_LOGIN_OK, 4, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_LOGIN_OK, XV_ARGS({ "user", u->id },
+	    { "tenant", req->tenant }, { "new_hash", u->fresh },
+	    { "checked_hash", u->hash }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot record the login");
 	if (PQntuples(r) != 1)		/* changed, disabled or locked meanwhile */
 		return bad_credentials(req);
@@ -359,12 +354,13 @@ auth_login(struct xv_req *req)
 static enum xv_err
 refresh_row(struct xv_req *req, json_t *s, const char *hash, PGresult **out)
 {
-	const char	*p[3] = { hash, req->tenant, num(req, setting(s, NULL,
-			    "session_timeout_minutes", 30)) };
+	const char	*idle = num(req, setting(s, NULL,
+			    "session_timeout_minutes", 30));
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if ((r = xv_req_run(req, ST_RT_GET, 3, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_RT_GET, XV_ARGS({ "token_hash", hash },
+	    { "tenant", req->tenant }, { "idle_minutes", idle }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot read the token");
 	if (PQntuples(r) != 1)
 		return bad_token(req, "invalid, expired or ended refresh token");
@@ -375,10 +371,10 @@ refresh_row(struct xv_req *req, json_t *s, const char *hash, PGresult **out)
 enum xv_err
 end_session(struct xv_req *req, const char *sid, const char *why)
 {
-	const char	*p[3] = { sid, req->tenant, why };
 	enum xv_err	 rc;
 
-	if (xv_req_run(req, ST_SESSION_END, 3, p, &rc) == NULL)
+	if (xv_req_call(req, ST_SESSION_END, XV_ARGS({ "session", sid },
+	    { "tenant", req->tenant }, { "reason", why }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot end the session");
 	return XV_OK;
 }
@@ -394,7 +390,6 @@ auth_refresh(struct xv_req *req)
 	const char	*tok = json_string_value(json_object_get(req->json,
 			    "refresh_token"));
 	char		 hash[65], t[XV_UUID_LEN + 1];
-	const char	*p[2] = { hash, req->tenant };
 	json_t		*s = settings(req);
 	PGresult	*r = NULL;
 	struct user	 u;
@@ -414,10 +409,11 @@ auth_refresh(struct xv_req *req)
 	if (xv_val(r, 0, "live")[0] != 't' || xv_val(r, 0, "fresh")[0] != 't' ||
 	    strcmp(xv_val(r, 0, "status"), "active") != 0)
 		return bad_token(req, "invalid, expired or ended refresh token");
-	if (xv_req_run(req, ST_RT_ROTATE, 2, p, &rc) == NULL)
+	if (xv_req_call(req, ST_RT_ROTATE, XV_ARGS({ "token_hash", hash },
+	    { "tenant", req->tenant }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot rotate the token");
-	p[0] = sid;
-	if (xv_req_run(req, ST_SESSION_TOUCH, 2, p, &rc) == NULL)
+	if (xv_req_call(req, ST_SESSION_TOUCH, XV_ARGS({ "session", sid },
+	    { "tenant", req->tenant }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot touch the session");
 	memset(&u, 0, sizeof(u));
 	u.id = xv_val(r, 0, "user_id");
@@ -450,13 +446,11 @@ auth_logout(struct xv_req *req)
 enum xv_err
 auth_me(struct xv_req *req)
 {
-	const char	*p[2] = { req->who.sub, req->tenant };
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if ((r = xv_row(req, ST_USER_GET, 2, p, "user", &rc)) == NULL)
+	if ((r = xv_row_call(req, ST_USER_GET, XV_ARGS({ "user", req->who.sub },
+	    { "tenant", req->tenant }), "user", &rc)) == NULL)
 		return rc;
-	rc = xv_resp_json(req, 200, user_json(r, 0));
-	PQclear(r);
-	return rc;
+	return xv_resp_json(req, 200, user_json(r, 0));
 }

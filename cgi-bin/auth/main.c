@@ -28,14 +28,16 @@
 	"id, email, password_hash, status, to_json(roles)::text AS roles, " \
 	"coalesce(locked_until > now(), false) AS locked, mfa_enabled, " \
 	"mfa_secret_sealed, mfa_last_step, " \
-	"($3::int > 0 AND password_changed_at < now() - " \
-	"make_interval(days => $3::int)) AS expired"
-#define JSON_ARRAY(n)	"ARRAY(SELECT json_array_elements_text($" #n "::json))"
+	"(:max_age_days::int > 0 AND password_changed_at < now() - " \
+	"make_interval(days => :max_age_days::int)) AS expired"
+/* A text[] of the JSON array in slot :name. */
+#define JSON_ARRAY(name) \
+	"ARRAY(SELECT json_array_elements_text(:" #name "::json))"
 
 static const struct xv_stmt stmts[ST__MAX] = {
-	[ST_SETTINGS] = { "settings", 1,
+	[ST_SETTINGS] = { "settings", 0,
 	    "SELECT settings::text AS settings FROM tenant_settings "
-	    "WHERE tenant_id = $1::uuid" },
+	    "WHERE tenant_id = :tenant::uuid" },
 	/*
 	 * A transaction that only counts (an attempt, a failure) commits
 	 * without waiting for its WAL to reach the disk: a crash may forget
@@ -44,174 +46,191 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	 */
 	[ST_ASYNC] = { "async", 0,
 	    "SELECT set_config('synchronous_commit', 'off', true)" },
-	[ST_ATTEMPT] = { "attempt", 4,
-	    "SELECT before, retry_after FROM xv_login_attempt($1::uuid, $2, "
-	    "$3, $4::int)" },
-	[ST_USER_BY_EMAIL] = { "user_by_email", 3,
-	    "SELECT " SECRET_COLS " FROM users WHERE tenant_id = $1::uuid "
-	    "AND lower(email) = lower($2) FOR UPDATE" },
-	[ST_USER_SECRET] = { "user_secret", 3,
-	    "SELECT " SECRET_COLS " FROM users WHERE tenant_id = $1::uuid "
-	    "AND id = $2::uuid FOR UPDATE" },
+	[ST_ATTEMPT] = { "attempt", 0,
+	    "SELECT before, retry_after FROM xv_login_attempt(:tenant::uuid, "
+	    ":ip, :email, :window_max::int)" },
+	[ST_USER_BY_EMAIL] = { "user_by_email", 0,
+	    "SELECT " SECRET_COLS " FROM users WHERE tenant_id = :tenant::uuid "
+	    "AND lower(email) = lower(:email) FOR UPDATE" },
+	[ST_USER_SECRET] = { "user_secret", 0,
+	    "SELECT " SECRET_COLS " FROM users WHERE tenant_id = :tenant::uuid "
+	    "AND id = :user::uuid FOR UPDATE" },
 	/*
-	 * One more failure within reset_after_minutes ($3), else the first;
-	 * the max_attempts-th ($4) locks for lockout_duration_minutes ($5)
-	 * and starts the count again.
+	 * One more failure within reset_after_minutes, else the first; the
+	 * max_attempts-th locks for lockout_duration_minutes and starts the
+	 * count again.
 	 */
-	[ST_FAIL] = { "fail", 5,
-	    "UPDATE users u SET failed_attempts = CASE WHEN n.c >= $4::int "
-	    "THEN 0 ELSE n.c END, first_failed_at = CASE WHEN n.c >= $4::int "
-	    "THEN NULL ELSE n.f END, locked_until = CASE WHEN n.c >= $4::int "
-	    "THEN now() + make_interval(mins => $5::int) ELSE u.locked_until "
-	    "END FROM (SELECT id, CASE WHEN first_failed_at IS NULL OR "
-	    "first_failed_at < now() - make_interval(mins => $3::int) THEN 1 "
-	    "ELSE failed_attempts + 1 END AS c, CASE WHEN first_failed_at IS "
-	    "NULL OR first_failed_at < now() - make_interval(mins => $3::int) "
-	    "THEN now() ELSE first_failed_at END AS f FROM users "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid) n WHERE u.id = n.id" },
+	[ST_FAIL] = { "fail", 0,
+	    "UPDATE users u SET failed_attempts = CASE WHEN n.c >= "
+	    ":max_attempts::int THEN 0 ELSE n.c END, first_failed_at = CASE "
+	    "WHEN n.c >= :max_attempts::int THEN NULL ELSE n.f END, "
+	    "locked_until = CASE WHEN n.c >= :max_attempts::int THEN now() + "
+	    "make_interval(mins => :lockout_duration_minutes::int) ELSE "
+	    "u.locked_until END FROM (SELECT id, CASE WHEN first_failed_at IS "
+	    "NULL OR first_failed_at < now() - make_interval(mins => "
+	    ":reset_after_minutes::int) THEN 1 ELSE failed_attempts + 1 END AS "
+	    "c, CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - "
+	    "make_interval(mins => :reset_after_minutes::int) THEN now() ELSE "
+	    "first_failed_at END AS f FROM users WHERE id = :user::uuid AND "
+	    "tenant_id = :tenant::uuid) n WHERE u.id = n.id" },
 	/*
 	 * The password was checked outside any transaction: it counts only
-	 * if the user is as it was then ($4, the hash checked), still
-	 * active and not locked.  $3: the rehash, or NULL.
+	 * if the user is as it was then (:checked_hash), still active and
+	 * not locked.  :new_hash: the rehash, or NULL.
 	 */
-	[ST_LOGIN_OK] = { "login_ok", 4,
+	[ST_LOGIN_OK] = { "login_ok", 0,
 	    "UPDATE users SET failed_attempts = 0, first_failed_at = NULL, "
-	    "last_login_at = now(), password_hash = coalesce($3, password_hash) "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid AND password_hash = $4 "
-	    "AND status = 'active' AND NOT coalesce(locked_until > now(), false) "
+	    "last_login_at = now(), password_hash = coalesce(:new_hash, "
+	    "password_hash) WHERE id = :user::uuid AND tenant_id = "
+	    ":tenant::uuid AND password_hash = :checked_hash AND status = "
+	    "'active' AND NOT coalesce(locked_until > now(), false) "
 	    "RETURNING id" },
-	[ST_SESSION_NEW] = { "session_new", 3,
-	    "INSERT INTO sessions (tenant_id, user_id, amr) VALUES ($1::uuid, "
-	    "$2::uuid, string_to_array($3, ' ')) RETURNING id" },
-	/* The newest $3 sessions stay; older live ones end. */
-	[ST_SESSION_EVICT] = { "session_evict", 3,
+	[ST_SESSION_NEW] = { "session_new", 0,
+	    "INSERT INTO sessions (tenant_id, user_id, amr) VALUES "
+	    "(:tenant::uuid, :user::uuid, string_to_array(:amr, ' ')) "
+	    "RETURNING id" },
+	/* The newest :max_sessions sessions stay; older live ones end. */
+	[ST_SESSION_EVICT] = { "session_evict", 0,
 	    "UPDATE sessions SET ended_at = now(), end_reason = 'evicted' "
-	    "WHERE tenant_id = $1::uuid AND id IN (SELECT id FROM sessions "
-	    "WHERE tenant_id = $1::uuid AND user_id = $2::uuid AND ended_at IS "
-	    "NULL ORDER BY created_at DESC, id OFFSET $3::int)" },
-	[ST_SESSION_TOUCH] = { "session_touch", 2,
-	    "UPDATE sessions SET last_used_at = now() WHERE id = $1::uuid AND "
-	    "tenant_id = $2::uuid" },
-	[ST_SESSION_END] = { "session_end", 3,
-	    "UPDATE sessions SET ended_at = now(), end_reason = $3 "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid AND ended_at IS NULL" },
-	/* Every live session of the user but $4 (if any). */
-	[ST_SESSION_END_USER] = { "session_end_user", 4,
-	    "UPDATE sessions SET ended_at = now(), end_reason = $3 "
-	    "WHERE user_id = $1::uuid AND tenant_id = $2::uuid AND ended_at "
-	    "IS NULL AND id IS DISTINCT FROM $4::uuid" },
-	[ST_RT_INSERT] = { "rt_insert", 3,
+	    "WHERE tenant_id = :tenant::uuid AND id IN (SELECT id "
+	    "FROM sessions WHERE tenant_id = :tenant::uuid AND "
+	    "user_id = :user::uuid AND ended_at IS NULL "
+	    "ORDER BY created_at DESC, id OFFSET :max_sessions::int)" },
+	[ST_SESSION_TOUCH] = { "session_touch", 0,
+	    "UPDATE sessions SET last_used_at = now() "
+	    "WHERE id = :session::uuid AND tenant_id = :tenant::uuid" },
+	[ST_SESSION_END] = { "session_end", 0,
+	    "UPDATE sessions SET ended_at = now(), end_reason = :reason "
+	    "WHERE id = :session::uuid AND tenant_id = :tenant::uuid "
+	    "AND ended_at IS NULL" },
+	/* Every live session of the user but :keep_session (if any). */
+	[ST_SESSION_END_USER] = { "session_end_user", 0,
+	    "UPDATE sessions SET ended_at = now(), end_reason = :reason "
+	    "WHERE user_id = :user::uuid AND tenant_id = :tenant::uuid AND "
+	    "ended_at IS NULL AND id IS DISTINCT FROM :keep_session::uuid" },
+	[ST_RT_INSERT] = { "rt_insert", 0,
 	    "INSERT INTO refresh_tokens (token_hash, tenant_id, session_id) "
-	    "VALUES ($1, $2::uuid, $3::uuid)" },
+	    "VALUES (:token_hash, :tenant::uuid, :session::uuid)" },
 	/* A login's refresh token; an OAuth client's is bound to it. */
-	[ST_RT_GET] = { "rt_get", 3,
+	[ST_RT_GET] = { "rt_get", 0,
 	    "SELECT rt.session_id, rt.rotated_at IS NOT NULL AS rotated, "
 	    "s.ended_at IS NULL AS live, s.last_used_at > now() - "
-	    "make_interval(mins => $3::int) AS fresh, s.user_id, "
+	    "make_interval(mins => :idle_minutes::int) AS fresh, s.user_id, "
 	    "array_to_string(s.amr, ' ') AS amr, u.email, "
 	    "to_json(u.roles)::text AS roles, u.status "
 	    "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
 	    "AND s.tenant_id = rt.tenant_id JOIN users u ON u.id = s.user_id "
-	    "AND u.tenant_id = s.tenant_id WHERE rt.token_hash = $1 AND "
-	    "rt.tenant_id = $2::uuid AND rt.client_id IS NULL "
+	    "AND u.tenant_id = s.tenant_id WHERE rt.token_hash = :token_hash "
+	    "AND rt.tenant_id = :tenant::uuid AND rt.client_id IS NULL "
 	    "FOR UPDATE OF rt, s" },
-	[ST_RT_ROTATE] = { "rt_rotate", 2,
-	    "UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1 "
-	    "AND tenant_id = $2::uuid" },
-	[ST_USER_GET] = { "user_get", 2,
-	    "SELECT " USER_COLS " FROM users WHERE id = $1::uuid AND "
-	    "tenant_id = $2::uuid" },
-	/* Filters email, status, role ($2..$4, NULL: any); total last. */
-	[ST_USER_LIST] = { "user_list", 6,
-	    "WITH f AS (SELECT * FROM users WHERE tenant_id = $1::uuid AND "
-	    "($2::text IS NULL OR lower(email) = lower($2)) AND "
-	    "($3::text IS NULL OR status = $3) AND "
-	    "($4::text IS NULL OR $4 = ANY (roles))) "
+	[ST_RT_ROTATE] = { "rt_rotate", 0,
+	    "UPDATE refresh_tokens SET rotated_at = now() "
+	    "WHERE token_hash = :token_hash AND tenant_id = :tenant::uuid" },
+	[ST_USER_GET] = { "user_get", 0,
+	    "SELECT " USER_COLS " FROM users WHERE id = :user::uuid AND "
+	    "tenant_id = :tenant::uuid" },
+	/* Filters email, status, role (NULL: any); total last. */
+	[ST_USER_LIST] = { "user_list", 0,
+	    "WITH f AS (SELECT * FROM users "
+	    "WHERE tenant_id = :tenant::uuid AND "
+	    "(:email::text IS NULL OR lower(email) = lower(:email)) AND "
+	    "(:status::text IS NULL OR status = :status) AND "
+	    "(:role::text IS NULL OR :role = ANY (roles))) "
 	    "SELECT p.id, p.email, p.display_name, to_json(p.roles)::text AS "
 	    "roles, p.status, p.mfa_enabled, xv_ts(p.created_at) AS created_at, "
 	    "xv_ts(p.last_login_at) AS last_login_at, t.total "
 	    "FROM (SELECT count(*) FROM f) t(total) LEFT JOIN LATERAL "
-	    "(SELECT * FROM f ORDER BY created_at, id LIMIT $5::int "
-	    "OFFSET $6::bigint) p ON true" },
-	[ST_USER_INSERT] = { "user_insert", 5,
+	    "(SELECT * FROM f ORDER BY created_at, id LIMIT :limit::int "
+	    "OFFSET :offset::bigint) p ON true" },
+	[ST_USER_INSERT] = { "user_insert", 0,
 	    "INSERT INTO users (tenant_id, email, display_name, roles, "
-	    "password_hash) VALUES ($1::uuid, $2, $3, " JSON_ARRAY(4) ", $5) "
-	    "RETURNING " USER_COLS },
-	[ST_USER_UPDATE] = { "user_update", 5,
-	    "UPDATE users SET display_name = coalesce($3, display_name), "
-	    "roles = CASE WHEN $4::json IS NULL THEN roles ELSE " JSON_ARRAY(4)
-	    " END, status = coalesce($5, status), updated_at = now() "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid RETURNING " USER_COLS },
-	[ST_USER_UNLOCK] = { "user_unlock", 2,
+	    "password_hash) VALUES (:tenant::uuid, :email, :display_name, "
+	    JSON_ARRAY(roles) ", :password_hash) RETURNING " USER_COLS },
+	[ST_USER_UPDATE] = { "user_update", 0,
+	    "UPDATE users SET display_name = coalesce(:display_name, "
+	    "display_name), roles = CASE WHEN :roles::json IS NULL THEN roles "
+	    "ELSE " JSON_ARRAY(roles) " END, status = coalesce(:status, "
+	    "status), updated_at = now() WHERE id = :user::uuid AND "
+	    "tenant_id = :tenant::uuid RETURNING " USER_COLS },
+	[ST_USER_UNLOCK] = { "user_unlock", 0,
 	    "UPDATE users SET locked_until = NULL, failed_attempts = 0, "
-	    "first_failed_at = NULL, updated_at = now() WHERE id = $1::uuid "
-	    "AND tenant_id = $2::uuid RETURNING " USER_COLS },
-	[ST_HISTORY] = { "history", 3,
-	    "SELECT password_hash FROM password_history WHERE user_id = $1::uuid "
-	    "AND tenant_id = $2::uuid ORDER BY created_at DESC, id DESC "
-	    "LIMIT $3::int" },
-	[ST_HISTORY_ADD] = { "history_add", 3,
+	    "first_failed_at = NULL, updated_at = now() WHERE id = :user::uuid "
+	    "AND tenant_id = :tenant::uuid RETURNING " USER_COLS },
+	[ST_HISTORY] = { "history", 0,
+	    "SELECT password_hash FROM password_history "
+	    "WHERE user_id = :user::uuid AND tenant_id = :tenant::uuid "
+	    "ORDER BY created_at DESC, id DESC LIMIT :history_count::int" },
+	[ST_HISTORY_ADD] = { "history_add", 0,
 	    "INSERT INTO password_history (tenant_id, user_id, password_hash) "
-	    "VALUES ($1::uuid, $2::uuid, $3)" },
-	[ST_PW_SET] = { "pw_set", 3,
-	    "UPDATE users SET password_hash = $3, password_changed_at = now(), "
-	    "updated_at = now() WHERE id = $1::uuid AND tenant_id = $2::uuid" },
-	[ST_MFA_NEW] = { "mfa_new", 3,
+	    "VALUES (:tenant::uuid, :user::uuid, :password_hash)" },
+	[ST_PW_SET] = { "pw_set", 0,
+	    "UPDATE users SET password_hash = :password_hash, "
+	    "password_changed_at = now(), updated_at = now() "
+	    "WHERE id = :user::uuid AND tenant_id = :tenant::uuid" },
+	[ST_MFA_NEW] = { "mfa_new", 0,
 	    "INSERT INTO mfa_challenges (token_hash, tenant_id, user_id, "
-	    "expires_at) VALUES ($1, $2::uuid, $3::uuid, now() + interval "
-	    "'300 seconds')" },
-	[ST_MFA_GET] = { "mfa_get", 2,
-	    "SELECT user_id FROM mfa_challenges WHERE token_hash = $1 AND "
-	    "tenant_id = $2::uuid AND used_at IS NULL AND expires_at > now() "
-	    "AND failures < 5 FOR UPDATE" },
-	[ST_MFA_FAIL] = { "mfa_fail", 2,
+	    "expires_at) VALUES (:token_hash, :tenant::uuid, :user::uuid, "
+	    "now() + interval '300 seconds')" },
+	[ST_MFA_GET] = { "mfa_get", 0,
+	    "SELECT user_id FROM mfa_challenges WHERE token_hash = :token_hash "
+	    "AND tenant_id = :tenant::uuid AND used_at IS NULL AND "
+	    "expires_at > now() AND failures < 5 FOR UPDATE" },
+	[ST_MFA_FAIL] = { "mfa_fail", 0,
 	    "UPDATE mfa_challenges SET failures = failures + 1 "
-	    "WHERE token_hash = $1 AND tenant_id = $2::uuid" },
-	[ST_MFA_USED] = { "mfa_used", 2,
+	    "WHERE token_hash = :token_hash AND tenant_id = :tenant::uuid" },
+	[ST_MFA_USED] = { "mfa_used", 0,
 	    "UPDATE mfa_challenges SET used_at = now() "
-	    "WHERE token_hash = $1 AND tenant_id = $2::uuid" },
-	[ST_MFA_SECRET] = { "mfa_secret", 3,
-	    "UPDATE users SET mfa_secret_sealed = $3, updated_at = now() "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid AND NOT mfa_enabled" },
-	[ST_MFA_ENABLE] = { "mfa_enable", 2,
+	    "WHERE token_hash = :token_hash AND tenant_id = :tenant::uuid" },
+	[ST_MFA_SECRET] = { "mfa_secret", 0,
+	    "UPDATE users SET mfa_secret_sealed = :sealed, updated_at = now() "
+	    "WHERE id = :user::uuid AND tenant_id = :tenant::uuid "
+	    "AND NOT mfa_enabled" },
+	[ST_MFA_ENABLE] = { "mfa_enable", 0,
 	    "UPDATE users SET mfa_enabled = true, updated_at = now() "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid" },
-	[ST_MFA_STEP] = { "mfa_step", 3,
-	    "UPDATE users SET mfa_last_step = $3::bigint "
-	    "WHERE id = $1::uuid AND tenant_id = $2::uuid" },
-	[ST_MFA_OFF] = { "mfa_off", 2,
+	    "WHERE id = :user::uuid AND tenant_id = :tenant::uuid" },
+	[ST_MFA_STEP] = { "mfa_step", 0,
+	    "UPDATE users SET mfa_last_step = :step::bigint "
+	    "WHERE id = :user::uuid AND tenant_id = :tenant::uuid" },
+	[ST_MFA_OFF] = { "mfa_off", 0,
 	    "UPDATE users SET mfa_enabled = false, mfa_secret_sealed = NULL, "
-	    "updated_at = now() WHERE id = $1::uuid AND tenant_id = $2::uuid" },
+	    "updated_at = now() WHERE id = :user::uuid AND "
+	    "tenant_id = :tenant::uuid" },
 	/* The browser sign-in (authorize.c): clients of any tenant by id. */
-	[ST_CLIENT_AUTHZ] = { "client_authz", 1,
+	[ST_CLIENT_AUTHZ] = { "client_authz", 0,
 	    "SELECT tenant_id, client_type, grant_types, scopes, redirect_uris, "
 	    "post_logout_redirect_uris, is_active, tenant_status "
-	    "FROM xv_client_authorize($1)" },
-	[ST_SESSION_COOKIE] = { "session_cookie", 3,
-	    "UPDATE sessions SET cookie_hash = $3 WHERE id = $1::uuid AND "
-	    "tenant_id = $2::uuid" },
-	/* The cookie's session: live, not idle $3 minutes, its user active. */
-	[ST_SESSION_BY_COOKIE] = { "session_by_cookie", 3,
+	    "FROM xv_client_authorize(:client_id)" },
+	[ST_SESSION_COOKIE] = { "session_cookie", 0,
+	    "UPDATE sessions SET cookie_hash = :cookie_hash "
+	    "WHERE id = :session::uuid AND tenant_id = :tenant::uuid" },
+	/*
+	 * The cookie's session: live, not idle :idle_minutes, its user
+	 * active.
+	 */
+	[ST_SESSION_BY_COOKIE] = { "session_by_cookie", 0,
 	    "SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id AND "
-	    "u.tenant_id = s.tenant_id WHERE s.cookie_hash = $1 AND "
-	    "s.tenant_id = $2::uuid AND s.ended_at IS NULL AND s.last_used_at > "
-	    "now() - make_interval(mins => $3::int) AND u.status = 'active' "
-	    "FOR UPDATE OF s" },
-	[ST_SESSION_END_COOKIE] = { "session_end_cookie", 3,
-	    "UPDATE sessions SET ended_at = now(), end_reason = $3 "
-	    "WHERE cookie_hash = $1 AND tenant_id = $2::uuid AND ended_at IS NULL" },
-	[ST_SESSION_LIVE] = { "session_live", 2,
+	    "u.tenant_id = s.tenant_id WHERE s.cookie_hash = :cookie_hash AND "
+	    "s.tenant_id = :tenant::uuid AND s.ended_at IS NULL AND "
+	    "s.last_used_at > now() - "
+	    "make_interval(mins => :idle_minutes::int) "
+	    "AND u.status = 'active' FOR UPDATE OF s" },
+	[ST_SESSION_END_COOKIE] = { "session_end_cookie", 0,
+	    "UPDATE sessions SET ended_at = now(), end_reason = :reason "
+	    "WHERE cookie_hash = :cookie_hash AND tenant_id = :tenant::uuid "
+	    "AND ended_at IS NULL" },
+	[ST_SESSION_LIVE] = { "session_live", 0,
 	    "SELECT s.user_id, u.email, u.display_name FROM sessions s JOIN "
 	    "users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id "
-	    "WHERE s.id = $1::uuid AND s.tenant_id = $2::uuid AND s.ended_at IS "
-	    "NULL AND u.status = 'active'" },
-	[ST_CODE_INSERT] = { "code_insert", 8,
+	    "WHERE s.id = :session::uuid AND s.tenant_id = :tenant::uuid AND "
+	    "s.ended_at IS NULL AND u.status = 'active'" },
+	[ST_CODE_INSERT] = { "code_insert", 0,
 	    "INSERT INTO auth_codes (code_hash, tenant_id, client_id, session_id, "
-	    "redirect_uri, scope, nonce, code_challenge) VALUES ($1, $2::uuid, "
-	    "$3, $4::uuid, $5, $6, $7, $8)" },
-	[ST_REVOKED] = { "revoked", 2,
-	    "SELECT 1 FROM oauth_revocations WHERE jti = $1 AND "
-	    "tenant_id = $2::uuid" },
+	    "redirect_uri, scope, nonce, code_challenge) VALUES (:code_hash, "
+	    ":tenant::uuid, :client_id, :session::uuid, :redirect_uri, :scope, "
+	    ":nonce, :code_challenge)" },
+	[ST_REVOKED] = { "revoked", 0,
+	    "SELECT 1 FROM oauth_revocations WHERE jti = :jti AND "
+	    "tenant_id = :tenant::uuid" },
 };
 
 /* ---- the route table ---- */

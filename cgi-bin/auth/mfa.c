@@ -23,7 +23,6 @@ password_ok(struct xv_req *req, json_t *s, const char *uid, const char *pw)
 	json_t		*v = xv_pw_policy(pol, pw);
 	long		 n = setting(s, "password_policy",
 			    "password_history_count", 5);
-	const char	*p[3] = { uid, req->tenant, num(req, n) };
 	PGresult	*r;
 	enum xv_err	 rc;
 	int		 i;
@@ -33,7 +32,9 @@ password_ok(struct xv_req *req, json_t *s, const char *uid, const char *pw)
 	json_decref(v);
 	if (uid == NULL || n <= 0)
 		return XV_OK;
-	if ((r = xv_req_run(req, ST_HISTORY, 3, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_HISTORY, XV_ARGS({ "user", uid },
+	    { "tenant", req->tenant }, { "history_count", num(req, n) }),
+	    &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot read the history");
 	for (i = 0; i < PQntuples(r); i++)
 		if (xv_pw_verify(xv_val(r, i, "password_hash"), pw))
@@ -48,14 +49,14 @@ enum xv_err
 password_set(struct xv_req *req, const char *uid, const char *pw)
 {
 	char		*h = xv_keep_secret(req, xv_pw_hash(pw));
-	const char	*p[3] = { uid, req->tenant, h };
-	const char	*q[3] = { req->tenant, uid, h };
 	enum xv_err	 rc;
 
 	if (h == NULL)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "cannot hash");
-	if (xv_req_run(req, ST_PW_SET, 3, p, &rc) == NULL ||
-	    xv_req_run(req, ST_HISTORY_ADD, 3, q, &rc) == NULL)
+	if (xv_req_call(req, ST_PW_SET, XV_ARGS({ "user", uid },
+	    { "tenant", req->tenant }, { "password_hash", h }), &rc) == NULL ||
+	    xv_req_call(req, ST_HISTORY_ADD, XV_ARGS({ "user", uid },
+	    { "tenant", req->tenant }, { "password_hash", h }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot store the password");
 	return XV_OK;
 }
@@ -67,7 +68,6 @@ totp_ok(struct xv_req *req, const struct user *u, const char *code)
 	unsigned char	 mk[32], *key = NULL;
 	size_t		 n = 0;
 	long long	 step = -1;
-	const char	*p[3] = { u->id, req->tenant, NULL };
 	enum xv_err	 rc;
 
 	if (u->sealed != NULL && xv_master_key(mk) == 0 &&
@@ -81,8 +81,9 @@ totp_ok(struct xv_req *req, const struct user *u, const char *code)
 	if (step < 0)
 		return xv_fail_code(req, XV_E_UNAUTHORIZED, "invalid_code",
 		    "code", "wrong or used code");
-	p[2] = num(req, (long)step);
-	if (xv_req_run(req, ST_MFA_STEP, 3, p, &rc) == NULL)
+	if (xv_req_call(req, ST_MFA_STEP, XV_ARGS({ "user", u->id },
+	    { "tenant", req->tenant }, { "step", num(req, (long)step) }),
+	    &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot record the code");
 	return XV_OK;
 }
@@ -102,7 +103,6 @@ auth_password(struct xv_req *req)
 			    "current_password"));
 	const char	*pw = json_string_value(json_object_get(b,
 			    "new_password"));
-	const char	*p[4];
 	struct user	 u;
 	enum xv_err	 rc;
 
@@ -133,11 +133,10 @@ auth_password(struct xv_req *req)
 	if ((rc = password_ok(req, s, u.id, pw)) != XV_OK ||
 	    (rc = password_set(req, u.id, pw)) != XV_OK)
 		return rc;
-	p[0] = u.id;
-	p[1] = req->tenant;
-	p[2] = "password_changed";
-	p[3] = req->authed ? req->who.sid : NULL;
-	if (xv_req_run(req, ST_SESSION_END_USER, 4, p, &rc) == NULL)
+	if (xv_req_call(req, ST_SESSION_END_USER, XV_ARGS({ "user", u.id },
+	    { "tenant", req->tenant }, { "reason", "password_changed" },
+	    { "keep_session", req->authed ? req->who.sid : NULL }),
+	    &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot end sessions");
 	return xv_resp_empty(req, 204);
 }
@@ -150,14 +149,14 @@ mfa_user(struct xv_req *req, json_t *s, const char *tok, char hash[65],
     struct user *u)
 {
 	char		 t[XV_UUID_LEN + 1];
-	const char	*p[2] = { hash, req->tenant };
 	PGresult	*r;
 	enum xv_err	 rc;
 
 	if (tok == NULL || xv_refresh_hash(tok, t, hash) != 0 ||
 	    strcmp(t, req->tenant) != 0)
 		return bad_token(req, "invalid or expired mfa_token");
-	if ((r = xv_req_run(req, ST_MFA_GET, 2, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_MFA_GET, XV_ARGS({ "token_hash", hash },
+	    { "tenant", req->tenant }), &rc)) == NULL)
 		return xv_fail(req, rc, NULL, "cannot read the mfa_token");
 	if (PQntuples(r) != 1)
 		return bad_token(req, "invalid or expired mfa_token");
@@ -180,7 +179,6 @@ mfa_secret_new(struct xv_req *req, const struct user *u, const char **b32,
 {
 	unsigned char	 key[20], mk[32];
 	char		*b = NULL, *sealed = NULL, *label, *x = NULL;
-	const char	*p[3] = { u->id, req->tenant, NULL };
 	PGresult	*r;
 	enum xv_err	 rc = XV_OK;
 
@@ -191,8 +189,8 @@ mfa_secret_new(struct xv_req *req, const struct user *u, const char **b32,
 		rc = xv_fail(req, XV_E_INTERNAL, NULL, "cannot make a secret");
 		goto out;
 	}
-	p[2] = sealed;
-	if ((r = xv_req_run(req, ST_MFA_SECRET, 3, p, &rc)) == NULL) {
+	if ((r = xv_req_call(req, ST_MFA_SECRET, XV_ARGS({ "user", u->id },
+	    { "tenant", req->tenant }, { "sealed", sealed }), &rc)) == NULL) {
 		rc = xv_fail(req, rc, NULL, "cannot store the secret");
 		goto out;
 	}
@@ -250,20 +248,20 @@ mfa_login(struct xv_req *req, json_t *s, const char *tok, const char *code,
     struct user *u)
 {
 	char		 hash[65];
-	const char	*p[2] = { hash, req->tenant };
-	const char	*q[2] = { NULL, req->tenant };
 	enum xv_err	 rc;
 
 	if ((rc = mfa_user(req, s, tok, hash, u)) != XV_OK)
 		return rc;
 	if ((rc = totp_ok(req, u, code)) != XV_OK) {
-		xv_req_run(req, ST_MFA_FAIL, 2, p, &rc);
+		xv_req_call(req, ST_MFA_FAIL, XV_ARGS({ "token_hash", hash },
+		    { "tenant", req->tenant }), &rc);
 		return xv_fail_code(req, XV_E_UNAUTHORIZED, "invalid_code",
 		    "code", "wrong or used code");
 	}
-	q[0] = u->id;
-	if (xv_req_run(req, ST_MFA_ENABLE, 2, q, &rc) == NULL ||
-	    xv_req_run(req, ST_MFA_USED, 2, p, &rc) == NULL)
+	if (xv_req_call(req, ST_MFA_ENABLE, XV_ARGS({ "user", u->id },
+	    { "tenant", req->tenant }), &rc) == NULL ||
+	    xv_req_call(req, ST_MFA_USED, XV_ARGS({ "token_hash", hash },
+	    { "tenant", req->tenant }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot complete the login");
 	return XV_OK;
 }
@@ -279,7 +277,6 @@ mfa_verify(struct xv_req *req)
 	const char	*code = json_string_value(json_object_get(req->json,
 			    "code"));
 	json_t		*s = settings(req);
-	const char	*p[2] = { NULL, req->tenant };
 	struct user	 u;
 	enum xv_err	 rc;
 
@@ -294,8 +291,8 @@ mfa_verify(struct xv_req *req)
 		return rc == XV_E_NOT_FOUND ? bad_token(req, "no such user") : rc;
 	if ((rc = totp_ok(req, &u, code)) != XV_OK)
 		return rc;
-	p[0] = u.id;
-	if (xv_req_run(req, ST_MFA_ENABLE, 2, p, &rc) == NULL)
+	if (xv_req_call(req, ST_MFA_ENABLE, XV_ARGS({ "user", u.id },
+	    { "tenant", req->tenant }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot enable TOTP");
 	return xv_resp_json(req, 200, json_pack("{s:b}", "mfa_enabled", 1));
 }
@@ -304,7 +301,6 @@ enum xv_err
 mfa_delete(struct xv_req *req)
 {
 	json_t		*s = settings(req);
-	const char	*p[2] = { req->who.sub, req->tenant };
 	struct user	 u;
 	enum xv_err	 rc;
 
@@ -320,7 +316,8 @@ mfa_delete(struct xv_req *req)
 	if ((rc = totp_ok(req, &u, json_string_value(json_object_get(req->json,
 	    "code")))) != XV_OK)
 		return rc;
-	if (xv_req_run(req, ST_MFA_OFF, 2, p, &rc) == NULL)
+	if (xv_req_call(req, ST_MFA_OFF, XV_ARGS({ "user", req->who.sub },
+	    { "tenant", req->tenant }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot turn TOTP off");
 	return xv_resp_empty(req, 204);
 }

@@ -44,35 +44,39 @@ roles_ok(struct xv_req *req, json_t *roles)
 	return XV_OK;
 }
 
+/* A filter of the list: the query parameter, or NULL (any). */
+static const char *
+filter(struct xv_req *req, const char *name)
+{
+	return xv_keep_str(req, xv_req_query(req, name));
+}
+
 enum xv_err
 user_list(struct xv_req *req)
 {
-	char		*f[3];
-	const char	*p[4] = { req->tenant, NULL, NULL, NULL };
-	enum xv_err	 rc;
+	return xv_resp_page_call(req, "users", ST_USER_LIST, -1, XV_ARGS(
+	    { "tenant", req->tenant }, { "email", filter(req, "email") },
+	    { "status", filter(req, "status") },
+	    { "role", filter(req, "role") }), user_json);
+}
 
-	f[0] = xv_keep_str(req, xv_req_query(req, "email"));
-	f[1] = xv_keep_str(req, xv_req_query(req, "status"));
-	f[2] = xv_keep_str(req, xv_req_query(req, "role"));
-	p[1] = f[0];
-	p[2] = f[1];
-	p[3] = f[2];
-	rc = xv_resp_page(req, "users", ST_USER_LIST, -1, p, 4, user_json);
-	return rc;
+/* The user of the path's {id} (kept by the request); 404 if none. */
+static PGresult *
+user_row(struct xv_req *req, int st, enum xv_err *rc)
+{
+	return xv_row_call(req, st, XV_ARGS({ "user", req->params[0] },
+	    { "tenant", req->tenant }), "user", rc);
 }
 
 enum xv_err
 user_get(struct xv_req *req)
 {
-	const char	*p[2] = { req->params[0], req->tenant };
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if ((r = xv_row(req, ST_USER_GET, 2, p, "user", &rc)) == NULL)
+	if ((r = user_row(req, ST_USER_GET, &rc)) == NULL)
 		return rc;
-	rc = xv_resp_json(req, 200, user_json(r, 0));
-	PQclear(r);
-	return rc;
+	return xv_resp_json(req, 200, user_json(r, 0));
 }
 
 enum xv_err
@@ -81,7 +85,6 @@ user_create(struct xv_req *req)
 	json_t		*b = req->json, *roles = json_object_get(b, "roles");
 	const char	*pw = json_string_value(json_object_get(b, "password"));
 	char		*rl = NULL, *h = NULL, loc[64];
-	const char	*p[5];
 	PGresult	*r;
 	enum xv_err	 rc;
 
@@ -93,21 +96,19 @@ user_create(struct xv_req *req)
 		    "cannot hash");
 	rl = xv_keep_str(req, roles ? json_dumps(roles, JSON_COMPACT) :
 	    strdup("[]"));
-	p[0] = req->tenant;
-	p[1] = json_string_value(json_object_get(b, "email"));
-	p[2] = json_string_value(json_object_get(b, "display_name"));
-	p[3] = rl;
-	p[4] = h;
-	if ((r = xv_req_run(req, ST_USER_INSERT, 5, p, &rc)) == NULL)
+	if ((r = xv_req_call(req, ST_USER_INSERT, XV_ARGS(
+	    { "tenant", req->tenant },
+	    { "email", json_string_value(json_object_get(b, "email")) },
+	    { "display_name", json_string_value(json_object_get(b,
+	    "display_name")) },
+	    { "roles", rl }, { "password_hash", h }), &rc)) == NULL)
 		return rc == XV_E_CONFLICT ? xv_fail_code(req, rc, "email_taken",
 		    "email", "a user with this email exists") :
 		    xv_fail(req, rc, NULL, "cannot create the user");
-	if (h != NULL) {
-		const char *q[3] = { req->tenant, xv_val(r, 0, "id"), h };
-
-		if (xv_req_run(req, ST_HISTORY_ADD, 3, q, &rc) == NULL)
-			return xv_fail(req, rc, NULL, "cannot store history");
-	}
+	if (h != NULL && xv_req_call(req, ST_HISTORY_ADD, XV_ARGS(
+	    { "tenant", req->tenant }, { "user", xv_val(r, 0, "id") },
+	    { "password_hash", h }), &rc) == NULL)
+		return xv_fail(req, rc, NULL, "cannot store history");
 	if ((rc = xv_audit(req, req->tenant, "user.created", "user",
 	    xv_val(r, 0, "id"), NULL, xv_keep_json(req, user_json(r, 0)))) !=
 	    XV_OK)
@@ -121,10 +122,11 @@ user_create(struct xv_req *req)
 static enum xv_err
 end_user_sessions(struct xv_req *req, const char *uid, const char *why)
 {
-	const char	*p[4] = { uid, req->tenant, why, NULL };
 	enum xv_err	 rc;
 
-	if (xv_req_run(req, ST_SESSION_END_USER, 4, p, &rc) == NULL)
+	if (xv_req_call(req, ST_SESSION_END_USER, XV_ARGS({ "user", uid },
+	    { "tenant", req->tenant }, { "reason", why },
+	    { "keep_session", NULL }), &rc) == NULL)
 		return xv_fail(req, rc, NULL, "cannot end sessions");
 	return XV_OK;
 }
@@ -133,17 +135,18 @@ static enum xv_err
 user_change(struct xv_req *req, const char *dn, json_t *roles,
     const char *status, int answer)
 {
-	const char	*p[5] = { req->params[0], req->tenant, dn, NULL, status };
 	PGresult	*old, *r;
 	enum xv_err	 rc;
 
 	if ((rc = roles_ok(req, roles)) != XV_OK)
 		return rc;
-	if ((old = xv_keep_result(req, xv_row(req, ST_USER_GET, 2, p, "user",
-	    &rc))) == NULL)
+	if ((old = user_row(req, ST_USER_GET, &rc)) == NULL)
 		return rc;
-	p[3] = roles ? xv_keep_str(req, json_dumps(roles, JSON_COMPACT)) : NULL;
-	if ((r = xv_req_run(req, ST_USER_UPDATE, 5, p, &rc)) == NULL ||
+	if ((r = xv_req_call(req, ST_USER_UPDATE, XV_ARGS(
+	    { "user", req->params[0] }, { "tenant", req->tenant },
+	    { "display_name", dn }, { "roles", roles ? xv_keep_str(req,
+	    json_dumps(roles, JSON_COMPACT)) : NULL }, { "status", status }),
+	    &rc)) == NULL ||
 	    PQntuples(r) != 1)
 		return xv_fail(req, rc ? rc : XV_E_NOT_FOUND, NULL,
 		    "cannot update the user");
@@ -180,12 +183,10 @@ user_delete(struct xv_req *req)
 enum xv_err
 user_unlock(struct xv_req *req)
 {
-	const char	*p[2] = { req->params[0], req->tenant };
 	PGresult	*r;
 	enum xv_err	 rc;
 
-	if ((r = xv_keep_result(req, xv_row(req, ST_USER_UNLOCK, 2, p, "user",
-	    &rc))) == NULL)
+	if ((r = user_row(req, ST_USER_UNLOCK, &rc)) == NULL)
 		return rc;
 	if ((rc = xv_audit(req, req->tenant, "user.unlocked", "user",
 	    req->params[0], NULL, NULL)) != XV_OK)
