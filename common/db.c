@@ -246,12 +246,13 @@ xv_db_init(const struct xv_stmt *s, size_t n)
 			continue;
 		k = xv_sql_named(s[i].sql, &pprep[i].sql, pprep[i].names,
 		    XV_MAX_PARAMS);
-		if (k < 0) {
+		/* Program statements are run by name only (xv_db_call). */
+		if (k < 0 || s[i].nparams != 0) {
 			xv_log("error", __func__, NULL, "statement %s: bad "
 			    "parameter slots", s[i].name);
 			return -1;
 		}
-		pprep[i].n = k > 0 ? k : s[i].nparams;
+		pprep[i].n = k;
 	}
 	return connect_db();
 }
@@ -339,17 +340,6 @@ again:
 		    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : "no result");
 	PQclear(r);
 	return NULL;
-}
-
-/* Runs program statement i; caller PQclears the result. */
-PGresult *
-xv_db_run(int i, int n, const char *const *p, enum xv_err *err)
-{
-	char name[32];
-
-	snprintf(name, sizeof(name), "p%d", i);
-	return run(name, pstmts[i].name, pprep[i].sql ? pprep[i].sql :
-	    pstmts[i].sql, n, p, err);
 }
 
 /* Runs named program statement i with its arguments by name. */

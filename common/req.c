@@ -332,17 +332,15 @@ xv_keep_secret(struct xv_req *req, char *s)
 }
 
 PGresult *
-xv_req_run(struct xv_req *req, int st, int n, const char *const *p,
-    enum xv_err *err)
-{
-	return xv_keep_result(req, xv_db_run(st, n, p, err));
-}
-
-PGresult *
 xv_req_call(struct xv_req *req, int st, const struct xv_arg *a, size_t n,
     enum xv_err *err)
 {
-	return xv_keep_result(req, xv_db_call(st, a, n, err));
+	PGresult *r = xv_db_call(st, a, n, err);
+
+	/* A result the pool cannot take is cleared: a failure too. */
+	if (r != NULL && (r = xv_keep_result(req, r)) == NULL)
+		*err = XV_E_INTERNAL;
+	return r;
 }
 
 /* Releases what the request kept, last first. */

@@ -9,30 +9,26 @@
 
 #include "xv.h"
 
-/* A statement run by position (a == NULL) or by name. */
-static PGresult *
-exec(int st, const char *const *p, int n, const struct xv_arg *a,
-    size_t na, enum xv_err *rc)
-{
-	return a != NULL ? xv_db_call(st, a, na, rc) : xv_db_run(st, n, p, rc);
-}
-
-static PGresult *
-row(struct xv_req *req, int st, const char *id, const char *const *p, int n,
-    const struct xv_arg *a, size_t na, const char *what, enum xv_err *rc)
+/*
+ * Runs statement st with a[0..n), a[0] being the path's id, and returns
+ * its one row (kept by the request), or NULL with *rc set: 404 "no such
+ * <what>" when a[0] is not a UUID or no row matched.
+ */
+PGresult *
+xv_row_call(struct xv_req *req, int st, const struct xv_arg *a, size_t n,
+    const char *what, enum xv_err *rc)
 {
 	PGresult *r;
 
-	if (!xv_valid_uuid(id)) {
+	if (!xv_valid_uuid(a[0].val)) {
 		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such %s", what);
 		return NULL;
 	}
-	if ((r = exec(st, p, n, a, na, rc)) == NULL) {
+	if ((r = xv_req_call(req, st, a, n, rc)) == NULL) {
 		*rc = xv_fail(req, *rc, NULL, "cannot read the %s", what);
 		return NULL;
 	}
 	if (PQntuples(r) != 1) {
-		PQclear(r);
 		*rc = xv_fail(req, XV_E_NOT_FOUND, NULL, "no such %s", what);
 		return NULL;
 	}
@@ -40,32 +36,17 @@ row(struct xv_req *req, int st, const char *id, const char *const *p, int n,
 }
 
 /*
- * Runs statement st with p[0..n), p[0] being the path's id, and returns
- * its one row (caller PQclears), or NULL with *rc set: 404 "no such
- * <what>" when p[0] is not a UUID or no row matched.
+ * Answers {"<plural>": [...], "total", "limit", "offset"} from ?limit=
+ * and ?offset=.  list_st takes a[0..n) and :limit and :offset; count_st
+ * takes a[0..n) and returns the total.  With count_st < 0, list_st
+ * returns the total in its last column instead, and a row whose first
+ * column is NULL only carries it (an empty page).
  */
-PGresult *
-xv_row(struct xv_req *req, int st, int n, const char *const *p,
-    const char *what, enum xv_err *rc)
-{
-	return row(req, st, p[0], p, n, NULL, 0, what, rc);
-}
-
-/* The same with named arguments, a[0] the id; the request keeps it. */
-PGresult *
-xv_row_call(struct xv_req *req, int st, const struct xv_arg *a, size_t n,
-    const char *what, enum xv_err *rc)
-{
-	return xv_keep_result(req, row(req, st, a[0].val, NULL, 0, a, n, what,
-	    rc));
-}
-
-static enum xv_err
-page(struct xv_req *req, const char *plural, int list_st, int count_st,
-    const char *const *p, int n, const struct xv_arg *a, size_t na,
+enum xv_err
+xv_resp_page_call(struct xv_req *req, const char *plural, int list_st,
+    int count_st, const struct xv_arg *a, size_t na,
     json_t *(*rowf)(PGresult *, int))
 {
-	const char	*q[XV_PAGE_PARAMS + 2];
 	struct xv_arg	 qa[XV_MAX_PARAMS];
 	char		 l[24], o[24];
 	long		 limit, offset;
@@ -76,23 +57,19 @@ page(struct xv_req *req, const char *plural, int list_st, int count_st,
 	size_t		 k;
 	int		 i;
 
-	if (n > XV_PAGE_PARAMS || na + 2 > XV_MAX_PARAMS)
+	if (na + 2 > XV_MAX_PARAMS)
 		return xv_fail(req, XV_E_INTERNAL, NULL, "too many parameters");
 	if ((rc = xv_req_page(req, &limit, &offset)) != XV_OK)
 		return rc;
 	snprintf(l, sizeof(l), "%ld", limit);
 	snprintf(o, sizeof(o), "%ld", offset);
-	for (i = 0; i < n; i++)
-		q[i] = p[i];
-	q[n] = l;
-	q[n + 1] = o;
 	for (k = 0; k < na; k++)
 		qa[k] = a[k];
 	qa[na] = (struct xv_arg){ "limit", l };
 	qa[na + 1] = (struct xv_arg){ "offset", o };
-	if ((r = exec(list_st, q, n + 2, a ? qa : NULL, na + 2, &rc)) == NULL ||
+	if ((r = xv_db_call(list_st, qa, na + 2, &rc)) == NULL ||
 	    (count_st >= 0 &&
-	    (c = exec(count_st, q, n, a ? qa : NULL, na, &rc)) == NULL)) {
+	    (c = xv_db_call(count_st, qa, na, &rc)) == NULL)) {
 		PQclear(r);
 		return xv_fail(req, rc, NULL, "cannot list %s", plural);
 	}
@@ -109,33 +86,6 @@ page(struct xv_req *req, const char *plural, int list_st, int count_st,
 	return xv_resp_json(req, 200, json_pack("{s:o, s:I, s:I, s:I}",
 	    plural, arr, "total", total, "limit", (json_int_t)limit,
 	    "offset", (json_int_t)offset));
-}
-
-/*
- * Answers {"<plural>": [...], "total", "limit", "offset"} from ?limit=
- * and ?offset=.  list_st takes p[0..n) then limit and offset; count_st
- * takes p[0..n) and returns the total.  With count_st < 0, list_st
- * returns the total in its last column instead, and a row whose first
- * column is NULL only carries it (an empty page).
- */
-enum xv_err
-xv_resp_page(struct xv_req *req, const char *plural, int list_st,
-    int count_st, const char *const *p, int n,
-    json_t *(*rowf)(PGresult *, int))
-{
-	return page(req, plural, list_st, count_st, p, n, NULL, 0, rowf);
-}
-
-/* The same with named statements: list_st also has :limit and :offset. */
-enum xv_err
-xv_resp_page_call(struct xv_req *req, const char *plural, int list_st,
-    int count_st, const struct xv_arg *a, size_t n,
-    json_t *(*rowf)(PGresult *, int))
-{
-	static const struct xv_arg none[1] = { { NULL, NULL } };
-
-	return page(req, plural, list_st, count_st, NULL, 0,
-	    a != NULL ? a : none, n, rowf);
 }
 
 int

@@ -114,12 +114,12 @@ void	xv_time_rfc3339(time_t, char buf[32]);
  * A statement of a program's table.  Its parameters are named slots,
  * ":name" in sql (not inside quotes, and "::type" is a cast), filled by
  * name with xv_db_call; xv_db_init numbers them ($1, $2, ...) in order of
- * first use.  A statement that uses $n instead keeps nparams, and is run
- * by position (xv_db_run).  A statement cannot mix the two.
+ * first use, and refuses a program statement that has nparams.  Only
+ * the library's own statements use $n and nparams (xv_db_lib).
  */
 struct xv_stmt {
 	const char	*name;
-	int		 nparams;	/* $n statements only; 0 for named */
+	int		 nparams;	/* library ($n) statements only; else 0 */
 	const char	*sql;
 };
 
@@ -153,19 +153,15 @@ int		 xv_db_init(const struct xv_stmt *, size_t nstmt);
 PGconn		*xv_db_conn(void);
 int		 xv_db_ok(void);
 /*
- * Runs a prepared statement by its table index (program statements) or
+ * Runs a prepared statement: a library one by position (enum
+ * xv_libstmt), a program one by its table index with its arguments by
  * name.  Returns the result (caller PQclears) or NULL on failure, in
  * which case *err is set (409 on unique violation, 503 on a lost
- * connection, else 500).
- */
-PGresult	*xv_db_run(int stmt, int nparams, const char *const *params,
-		    enum xv_err *err);
-PGresult	*xv_db_lib(int libstmt, int nparams,
-		    const char *const *params, enum xv_err *err);
-/*
- * Runs a named statement: every slot must get exactly one argument and
+ * connection, else 500).  Every slot must get exactly one argument and
  * every argument must name a slot, else nothing runs and *err is 500.
  */
+PGresult	*xv_db_lib(int libstmt, int nparams,
+		    const char *const *params, enum xv_err *err);
 PGresult	*xv_db_call(int stmt, const struct xv_arg *, size_t n,
 		    enum xv_err *err);
 enum xv_err	 xv_db_ensure(void);	/* reconnect if lost; 503 if not */
@@ -385,9 +381,7 @@ json_t		*xv_keep_json(struct xv_req *, json_t *);
 PGresult	*xv_keep_result(struct xv_req *, PGresult *);
 char		*xv_keep_str(struct xv_req *, char *);		/* free() */
 char		*xv_keep_secret(struct xv_req *, char *);	/* wiped first */
-/* xv_db_run and xv_db_call whose result the request keeps. */
-PGresult	*xv_req_run(struct xv_req *, int st, int n,
-		    const char *const *p, enum xv_err *);
+/* xv_db_call whose result the request keeps. */
 PGresult	*xv_req_call(struct xv_req *, int st, const struct xv_arg *,
 		    size_t n, enum xv_err *);
 void		 xv_req_release(struct xv_req *);
@@ -443,14 +437,7 @@ json_t		*xv_row_json(PGresult *r, int i, const struct xv_jcol *);
 
 /* ---- answers made of rows (rows.c) ---- */
 
-#define XV_PAGE_PARAMS	6
-
-PGresult	*xv_row(struct xv_req *, int st, int n, const char *const *p,
-		    const char *what, enum xv_err *rc);
-enum xv_err	 xv_resp_page(struct xv_req *, const char *plural, int list_st,
-		    int count_st, const char *const *p, int n,
-		    json_t *(*row)(PGresult *, int));
-/* The same for named statements; the request keeps xv_row_call's row. */
+/* The path's {id} row (a[0]), kept by the request; a page of a list. */
 PGresult	*xv_row_call(struct xv_req *, int st, const struct xv_arg *,
 		    size_t n, const char *what, enum xv_err *rc);
 enum xv_err	 xv_resp_page_call(struct xv_req *, const char *plural,
