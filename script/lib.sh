@@ -32,7 +32,9 @@ XV_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
  python3-jwt python3-cryptography mandoc wrk iproute2 oathtool argon2 libfcgi-bin
  libcurl4-openssl-dev python3-aiosmtpd chromium nodejs python3-authlib python3-requests libapache2-mod-auth-openidc
  pgbouncer"
-XV_PROGRAMS="tenants oauth apikeys auth invitations"
+# The FastCGI programs, in the order they start: the file programs.
+XV_PROGRAMS=$(sed '/^#/d' "$XV_SRC/programs" | tr '\n' ' ')
+XV_PROGRAMS=${XV_PROGRAMS% }
 # xavyoctl, which migrates and bootstraps: the build's, unless a test of
 # packaged programs (tests/package/run) names another.
 XV_CTL=${XV_CTL:-$XV_SRC/cgi-bin/xavyoctl}
@@ -150,7 +152,7 @@ xv_stack_secrets() {
 	if [ ! -f "$f" ]; then
 		{
 			echo "PG_SUPER_PW=$(xv_secret)"
-			for r in owner tenants oauth apikeys auth invitations; do
+			for r in owner $XV_PROGRAMS; do
 				echo "PW_$r=$(xv_secret)"
 			done
 			echo "MASTER_KEY=$(xv_secret 32)"
@@ -235,7 +237,7 @@ xv_stack_conf() {
 		echo "# xavyo.conf: written by script/up for this stack; see xavyo.conf(5)"
 		echo "# Each program's secrets: secrets_dir/PROGRAM.conf"
 		if [ -n "${XV_PGBOUNCER_PORT:-}" ]; then
-			xv_pgbouncer_conf "$d"
+			xv_pgbouncer_conf "$d" "$pgport"
 		else
 			echo "database = host=$d/run port=$pgport dbname=xavyo"
 		fi
@@ -252,7 +254,7 @@ xv_stack_conf() {
 	} > "$d/xavyo.conf"
 	chmod 640 "$d/xavyo.conf"
 	xv_root && chgrp "$XV_SVC" "$d/xavyo.conf"
-	for r in owner tenants oauth apikeys auth invitations mailer; do
+	for r in owner $XV_PROGRAMS mailer; do
 		f=$d/secrets/programs/$r.conf
 		rm -f "$f"
 		(
@@ -278,12 +280,15 @@ xv_stack_conf() {
 }
 
 xv_db_setup() {
-	local d=$1
-	xv_psql_super "$d" -d postgres -v owner_pw="$PW_owner" \
-	    -v tenants_pw="$PW_tenants" -v oauth_pw="$PW_oauth" \
-	    -v apikeys_pw="$PW_apikeys" -v auth_pw="$PW_auth" \
-	    -v invitations_pw="$PW_invitations" -v mailer_pw="$PW_mailer" \
-	    -f "$XV_SRC/sql/roles.sql" \
+	local d=$1 r v
+	# The passwords reach psql on its standard input, never in argv.
+	{
+		for r in owner $XV_PROGRAMS mailer; do
+			v=PW_$r
+			printf '\\set %s_pw %s\n' "$r" "${!v}"
+		done
+		cat "$XV_SRC/sql/roles.sql"
+	} | xv_psql_super "$d" -d postgres -f - \
 	    > "$d/log/roles.log" 2>&1
 	XAVYO_CONF=$d/xavyo.conf "$XV_CTL" migrate >> "$d/log/migrate.log"
 	( umask 077; printf '%s\n' "$ADMIN_PW" > "$d/secrets/admin.pw" )
@@ -524,7 +529,7 @@ xv_pgbouncer_start() {
 	local d=$1 r v users=$1/secrets/pgbouncer.users
 	(
 		umask 077
-		for r in owner tenants oauth apikeys auth invitations; do
+		for r in owner $XV_PROGRAMS mailer; do
 			v=PW_$r
 			printf '"xavyo_%s" "%s"\n' "$r" "${!v}"
 		done > "$users"
@@ -564,14 +569,20 @@ xv_pgbouncer_stop() {
 	xv_pid_stop "$1/run/pgbouncer.pid" pgbouncer
 }
 
-# xv_pgbouncer_conf DIR: xavyo.conf's lines for PgBouncer: the database
-# through it (XV_PGBOUNCER_HOST, default DIR/run), and no statement
-# prepared by name, which PgBouncer 1.18 cannot keep in transaction mode
-# (xavyo.conf(5), db_prepare).
+# xv_pgbouncer_conf DIR [PGPORT]: xavyo.conf's lines for PgBouncer: the
+# database through it (XV_PGBOUNCER_HOST, default DIR/run), and no
+# statement prepared by name, which PgBouncer 1.18 cannot keep in
+# transaction mode (xavyo.conf(5), db_prepare); with PGPORT, the mail
+# sender's database past it.
 xv_pgbouncer_conf() {
 	echo "# through PgBouncer in transaction pooling mode (xv_pgbouncer_start)"
 	echo "database = host=${XV_PGBOUNCER_HOST:-$1/run} port=$XV_PGBOUNCER_PORT dbname=xavyo"
 	echo "db_prepare = 0"
+	# LISTEN holds a session, which transaction pooling does not give:
+	# the mail sender, one connection, goes to PostgreSQL itself
+	# (xavyo-mailer(8), PgBouncer).
+	[ -z "${2:-}" ] ||
+	    echo "mailer.database = host=$1/run port=$2 dbname=xavyo"
 }
 
 # xv_stack_up DIR PGPORT HTTPPORT FAST PROCS SERVER: the whole stack.

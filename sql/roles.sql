@@ -7,8 +7,11 @@
 -- tenant's scope.  Each FastCGI program logs in as its own role, owner of
 -- nothing, granted only its own tables by the migrations.
 --
--- psql variables: owner_pw, tenants_pw, oauth_pw, apikeys_pw, auth_pw,
--- invitations_pw, mailer_pw (passwords; the script generates them).
+-- psql variables: owner_pw, mailer_pw, and PROGRAM_pw for each program
+-- of the file programs: tenants_pw, oauth_pw, apikeys_pw, auth_pw,
+-- invitations_pw (passwords; the script generates them and gives them
+-- on psql's standard input, never in its arguments).  Each program of
+-- that file has its role here; tests/routes.bats checks both lists.
 -- xavyo_mailer is the mail sender's (xavyo-mailer(8)).  Idempotent.
 \set ON_ERROR_STOP on
 SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', r)

@@ -13,7 +13,7 @@
 # route's error style and the database does not change at all.
 load helpers
 
-PROGS="tenants oauth apikeys auth invitations"
+PROGS=$(sed "/^#/d" "$XV_SRC/programs")
 TOOL=$BATS_TEST_DIRNAME/tools/attack.py
 PW='Attack-Passw0rd!'
 

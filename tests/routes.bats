@@ -2,7 +2,8 @@
 # routes.bats: every path a program serves (its route table, printed by
 # -P) is sent to that program, and to no other, by both web servers'
 # configurations in httpd-conf/; so no route can be left out of a
-# server's config.  The programs come from XV_PROGRAMS (script/lib.sh).
+# server's config.  The programs come from the file programs (through
+# XV_PROGRAMS, script/lib.sh), and every other list of them must agree.
 load helpers
 
 setup_file() {
@@ -70,4 +71,51 @@ check() {
 @test "/healthz reaches a program through the web server" {
 	api GET /healthz
 	status_is 200
+}
+
+# lists_agree NAMES: every list of the FastCGI programs that cannot read
+# the file programs (script/lib.sh's XV_PROGRAMS does) names exactly
+# NAMES; prints each list that does not.
+lists_agree() {
+	local want got bad=0 s=$XV_SRC
+	want=$(printf '%s\n' $1 | sort)
+	same() {
+		[ "$2" = "$want" ] && return 0
+		echo "$1 names: $(echo $2); the file programs: $(echo $want)"
+		bad=1
+	}
+	same "Makefile.am's fcgi_PROGRAMS" "$(sed -n '/^fcgi_PROGRAMS/,/[^\\]$/p' "$s/Makefile.am" |
+	    grep -o 'cgi-bin/[a-z]*\.fcgi' | sed 's|cgi-bin/||; s|\.fcgi||' | sort)"
+	same "Makefile.am's man pages" "$(grep -o 'man/[a-z]*\.fcgi\.8' "$s/Makefile.am" |
+	    sed 's|man/||; s|\.fcgi\.8||' | sort -u)"
+	same "man/" "$(ls "$s"/man/*.fcgi.8 | sed 's|.*/||; s|\.fcgi\.8||' | sort)"
+	same "roles.sql's roles" "$(sed -n '/^SELECT format(.CREATE ROLE/,/\\gexec/p' "$s/sql/roles.sql" |
+	    grep -o "'xavyo_[a-z]*'" | tr -d "'" | sed 's/^xavyo_//' |
+	    grep -vx 'owner\|mailer' | sort)"
+	same "roles.sql's passwords" "$(sed -n 's/^ALTER ROLE xavyo_\([a-z]*\) PASSWORD .*/\1/p' \
+	    "$s/sql/roles.sql" | grep -vx 'owner\|mailer' | sort)"
+	same "xavyo-idp.target" "$(sed -n 's/^Wants=//p' "$s/debian/systemd/xavyo-idp.target" |
+	    tr ' ' '\n' | sed -n 's/^xavyo-\(.*\)\.service$/\1/p' | grep -vx mailer | sort)"
+	same "debian/systemd's units" "$(ls "$s"/debian/systemd/xavyo-*.service |
+	    sed 's|.*/xavyo-||; s|\.service$||' | grep -vx mailer | sort)"
+	same "xavyo-apache.conf" "$(sed -n 's/^Define XAVYO_\([A-Z]*\)_PATHS .*/\1/p' \
+	    "$s/httpd-conf/xavyo-apache.conf" | tr A-Z a-z | sort)"
+	same "xavyo-lighttpd.conf" "$(grep -o '/[a-z]*\.sock"' "$s/httpd-conf/xavyo-lighttpd.conf" |
+	    sed 's|^/||; s|\.sock"$||' | sort -u)"
+	same "the package's lighttpd snippet" "$(grep -o '/[a-z]*\.sock"' \
+	    "$s/debian/lighttpd/50-xavyo-idp.conf" | sed 's|^/||; s|\.sock"$||' | sort -u)"
+	return "$bad"
+}
+
+@test "one list of programs: Makefile.am, roles.sql, the units, the man pages and both servers name those of the file programs" {
+	[ -n "$PROGRAMS" ]
+	[ "$PROGRAMS" = "$(sed '/^#/d' "$XV_SRC/programs" | xargs)" ]
+	lists_agree "$PROGRAMS"
+}
+
+@test "the list check fails for a program the other lists lack (it can fail)" {
+	run lists_agree "$PROGRAMS ghost"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Makefile.am's fcgi_PROGRAMS names"* ]]
+	[[ "$output" == *"xavyo-apache.conf names"* ]]
 }
