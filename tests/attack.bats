@@ -122,6 +122,8 @@ setup_file() {
 	[ "$status" -eq 0 ]
 	# The route tables are not empty: the matrix below covers them all.
 	[ "$(wc -l < "$ROUTES")" -ge 40 ]
+	# The figure, in the TAP output of every run.
+	echo "# routes attacked: $(wc -l < "$ROUTES")" >&3
 }
 
 @test "the context is whole: every credential and id of A and B is set" {
@@ -138,6 +140,7 @@ setup_file() {
 	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
 	[ "$(grep -c . "$BATS_TEST_TMPDIR/before")" -gt 20 ]
 	echo "$output" | tail -1 | grep -E '^[0-9]{3,} checks, 0 failed$'
+	echo "# isolation matrix: $(echo "$output" | tail -1)" >&3
 }
 
 @test "bad-input catalogue: every route answers each malformed input with a 4xx in its own style, and nothing changes" {
@@ -148,6 +151,7 @@ setup_file() {
 	[ "$status" -eq 0 ]
 	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
 	echo "$output" | tail -1 | grep -E '^[0-9]{3,} checks, 0 failed$'
+	echo "# bad-input catalogue: $(echo "$output" | tail -1)" >&3
 }
 
 @test "B's token and API key still work after the attacks" {
