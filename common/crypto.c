@@ -541,3 +541,44 @@ out:
 	free(sg);
 	return out;
 }
+
+/* RFC 7636 4.1-4.2: a code_challenge of S256 is 43 base64url characters. */
+int
+xv_pkce_challenge_valid(const char *c)
+{
+	size_t i;
+
+	for (i = 0; c != NULL && c[i] != '\0'; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-_", c[i]) == NULL)
+			return 0;
+	return i == 43;
+}
+
+/*
+ * RFC 7636 4.6: the verifier is 43 to 128 unreserved characters and
+ * BASE64URL(SHA256(verifier)) equals the challenge, compared in
+ * constant time.  1 if so, else 0.
+ */
+int
+xv_pkce_ok(const char *verifier, const char *challenge)
+{
+	unsigned char	 d[32];
+	char		*b;
+	size_t		 i, n = verifier ? strlen(verifier) : 0;
+	int		 ok;
+
+	if (n < 43 || n > 128 || !xv_pkce_challenge_valid(challenge))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-._~", verifier[i]) == NULL)
+			return 0;
+	if (xv_sha256(verifier, n, d) != 0 ||
+	    (b = xv_b64url_encode(d, sizeof(d))) == NULL)
+		return 0;
+	ok = strlen(b) == strlen(challenge) &&
+	    xv_ct_equal(b, challenge, strlen(b));
+	free(b);
+	return ok;
+}

@@ -171,24 +171,15 @@ csrf_mac(const char *value, const char *purpose, char out[65])
 static const char *
 csrf_cookie(struct xv_req *req)
 {
-	const char	*c = xv_req_header(req, "HTTP_COOKIE"), *v;
-	size_t		 n;
-	char		*s;
+	char *v = xv_cookie_get(xv_req_header(req, "HTTP_COOKIE"), CSRF_COOKIE);
 
-	for (; c != NULL && *c != '\0'; c += strcspn(c, ";"), c += *c == ';') {
-		c += strspn(c, " ");
-		if (strncmp(c, CSRF_COOKIE "=", sizeof(CSRF_COOKIE)) != 0)
-			continue;
-		v = c + sizeof(CSRF_COOKIE);
-		n = strcspn(v, "; ");
-		if (n != CSRF_RAND || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "abcdefghijklmnopqrstuvwxyz0123456789-_") < n)
-			return NULL;
-		if ((s = strndup(v, n)) == NULL)
-			return NULL;
-		return xv_keep_secret(req, s);
+	if (v == NULL || strlen(v) != CSRF_RAND || strspn(v,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+	    < CSRF_RAND) {
+		xv_free_secret(v);
+		return NULL;
 	}
-	return NULL;
+	return xv_keep_secret(req, v);
 }
 
 const char *
@@ -234,18 +225,30 @@ xv_csrf_check(struct xv_req *req, const char *purpose, const char *field)
 
 /* ---- cookies other than the CSRF one (the sign-in session's) ---- */
 
+/*
+ * The value of cookie name in a Cookie header (RFC 6265 5.4: pairs
+ * separated by ";" and spaces), the first if it is there twice; a copy
+ * the caller frees, or NULL.  A value ends at ";" or a space.
+ */
 char *
-xv_req_cookie(struct xv_req *req, const char *name)
+xv_cookie_get(const char *c, const char *name)
 {
-	const char	*c = xv_req_header(req, "HTTP_COOKIE");
-	size_t		 n = strlen(name);
+	size_t n = strlen(name);
 
+	if (n == 0)
+		return NULL;
 	for (; c != NULL && *c != '\0'; c += strcspn(c, ";"), c += *c == ';') {
 		c += strspn(c, " ");
 		if (strncmp(c, name, n) == 0 && c[n] == '=')
 			return strndup(c + n + 1, strcspn(c + n + 1, "; "));
 	}
 	return NULL;
+}
+
+char *
+xv_req_cookie(struct xv_req *req, const char *name)
+{
+	return xv_cookie_get(xv_req_header(req, "HTTP_COOKIE"), name);
 }
 
 /* Secure always, but for an issuer that is http on a loopback host. */

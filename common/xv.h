@@ -177,6 +177,9 @@ void		 xv_db_finish(void);
 int	 xv_random(unsigned char *, size_t);
 int	 xv_sha256(const void *, size_t, unsigned char out[32]);
 char	*xv_b64url_encode(const unsigned char *, size_t);	/* caller frees */
+/* RFC 7636, S256 only: a challenge's form; a verifier against it. */
+int	 xv_pkce_challenge_valid(const char *);
+int	 xv_pkce_ok(const char *verifier, const char *challenge);
 unsigned char *xv_b64url_decode(const char *, size_t, size_t *outlen);
 int	 xv_uuid_new(char out[XV_UUID_LEN + 1]);
 int	 xv_ct_equal(const void *, const void *, size_t);
@@ -745,6 +748,8 @@ int		 xv_csrf_check(struct xv_req *, const char *purpose,
 		    const char *field);
 /* The value of cookie name (caller frees), or NULL. */
 char		*xv_req_cookie(struct xv_req *, const char *name);
+/* Cookie name's value in a Cookie header (caller frees), or NULL. */
+char		*xv_cookie_get(const char *header, const char *name);
 /*
  * Set-Cookie: HttpOnly, SameSite=Lax, Secure unless the issuer is http
  * on loopback; max_age < 0: a browser-session cookie, 0: deletes it.

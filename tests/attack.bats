@@ -5,13 +5,17 @@
 # exists, and a route the attacks do not know fails the first test.
 #
 # Two tenants, A and B, each with a user, API keys of every scope, an
-# OAuth client and a token.  The matrix calls every route with each of
+# OAuth client and a token, a browser session (signed in through the
+# sign-in page) and an invitation token (read from the delivered mail).  The matrix calls every route with each of
 # A's credentials against B's resources (by id under A's X-Tenant-ID,
 # and under B's): every call is refused and B's rows are byte-identical
 # afterwards.  The catalogue sends every route malformed, truncated,
 # mistyped, overlong and out-of-range input: each gets a 4xx in the
 # route's error style and the database does not change at all.
 load helpers
+load oauth_helpers
+load oidc_helpers
+load invitations_helpers
 
 PROGS=$(sed "/^#/d" "$XV_SRC/programs")
 TOOL=$BATS_TEST_DIRNAME/tools/attack.py
@@ -59,6 +63,7 @@ dump() {
 # Sets up tenant $1 (a or b): prints JSON of its credentials and ids.
 tenant_ctx() {
 	local n=$1 t adm email uid login key_r key_w key_a c cid csec tok kid
+	local ie inv itok pub jar sid
 	t=$(provision "$(uniq_slug "atk$n")" "Attack $n")
 	adm=$(admin_token "$t")
 	email="user-$n-$RANDOM@example.com"
@@ -79,23 +84,40 @@ tenant_ctx() {
 	csec=$(jq -r .client_secret <<<"$c")
 	tok=$(curl -sS -u "$cid:$csec" -d grant_type=client_credentials \
 	    "$XV_URL/oauth/token" | jq -r .access_token)
+	ie="invitee-$n-$RANDOM@example.com"
 	inv=$(curl -sS -X POST "$XV_URL/admin/invitations" "${H[@]}" \
-	    -d "{\"email\":\"invitee-$n-$RANDOM@example.com\"}" | jq -r .id)
+	    -d "{\"email\":\"$ie\"}" | jq -r .id)
+	# The invitee's token, from the mail as delivered.
+	itok=$(mail_link "$(mail_wait "$ie" 1 20)") || return 1
+	itok=${itok##*/}
+	# A browser session: the user signs in through the sign-in page of a
+	# public client, as a browser would post it; its cookie is kept.
+	pub=$(curl -sS -X POST "$XV_URL/admin/oauth/clients" "${H[@]}" \
+	    -d "{\"name\":\"SPA\",\"client_type\":\"public\",\"grant_types\":[\"authorization_code\"],\"redirect_uris\":[\"$RP\"],\"scopes\":[\"read\"]}" |
+	    jq -r .client_id)
+	pkce
+	jar=$(mktemp)
+	signin "$jar" "$email" "$PW" "$(authz_q "$pub")" >&2 || return 1
+	sid=$(awk -v n="xv_sid_$t" '$6 == n { print $7 }' "$jar")
+	rm -f "$jar"
+	[ -n "$sid" ] || { echo "no session cookie for $email" >&2; return 1; }
 	jq -n --arg t "$t" --arg adm "$adm" --arg email "$email" --arg uid "$uid" \
 	    --argjson login "$login" --argjson kr "$key_r" --argjson kw "$key_w" \
 	    --argjson ka "$key_a" --argjson c "$c" --arg tok "$tok" --arg inv "$inv" \
 	    --arg basic "Basic $(printf '%s:%s' "$cid" "$csec" | base64 -w0)" \
+	    --arg sid "$sid" --arg itok "$itok" --arg pub "$pub" \
 	    '{tenant: $t, admin: $adm, email: $email, user: $login.access_token,
 	      refresh: $login.refresh_token, key_read: $kr.key, key_write: $kw.key,
 	      key_admin: $ka.key, basic: $basic, token: $tok,
+	      sid: $sid, invite_token: $itok, public_client: $pub,
 	      ids: {tenant: $t, client: $c.id, apikey: $ka.id, user: $uid,
 	            invitation: $inv}}'
 }
 
 setup_file() {
 	local a b
-	a=$(tenant_ctx a)
-	b=$(tenant_ctx b)
+	a=$(tenant_ctx a) || return 1
+	b=$(tenant_ctx b) || return 1
 	CTX=$BATS_FILE_TMPDIR/ctx.json
 	ROUTES=$BATS_FILE_TMPDIR/routes.tsv
 	jq -n --argjson a "$a" --argjson b "$b" --arg url "$XV_URL" \
@@ -105,6 +127,8 @@ setup_file() {
 	      a_email: $a.email, a_password: $pw, a_key_read: $a.key_read,
 	      a_key_write: $a.key_write, a_key_admin: $a.key_admin,
 	      a_basic: $a.basic, a_ids: $a.ids, b_ids: $b.ids,
+	      a_sid: $a.sid, a_invite_token: $a.invite_token,
+	      b_public_client: $b.public_client, b_sid: $b.sid, rp: "'"$RP"'",
 	      b_token: $b.token, b_key: $b.key_read, b_basic: $b.basic}' > "$CTX"
 	routes_file > "$ROUTES"
 	export CTX ROUTES
@@ -154,7 +178,7 @@ setup_file() {
 	echo "# bad-input catalogue: $(echo "$output" | tail -1)" >&3
 }
 
-@test "B's token and API key still work after the attacks" {
+@test "B's token, API key and browser session still work after the attacks" {
 	b=$(jq -r .b "$CTX")
 	api POST /admin/api-keys/introspect -H "Authorization: Bearer $(admin_token "$b")" \
 	    -H "X-Tenant-ID: $b" -H "Content-Type: application/json" \
@@ -165,4 +189,9 @@ setup_file() {
 	    --data-urlencode "token=$(jq -r .b_token "$CTX")"
 	status_is 200
 	jq_is .active true
+	# The matrix's browser check could fail: B's session, from the same
+	# request that A's session was refused, gets a code.
+	run python3 "$TOOL" control "$ROUTES" "$CTX"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }

@@ -127,19 +127,6 @@ authz_error(struct xv_req *req, const struct authz *az, const char *error,
 	return redirect(req, with_query(req, az->redirect_uri, kv));
 }
 
-/* A PKCE code_challenge: 43 base64url characters (S256 of a verifier). */
-static int
-valid_challenge(const char *c)
-{
-	size_t i;
-
-	for (i = 0; c[i] != '\0'; i++)
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789-_", c[i]) == NULL)
-			return 0;
-	return i == 43;
-}
-
 /*
  * The scope asked for: every token a standard OpenID Connect one or one
  * of the client's; absent, the client's scopes.  NULL if one is not.
@@ -228,7 +215,7 @@ authz_read(struct xv_req *req, struct authz *az)
 		return authz_error(req, az, "invalid_request",
 		    "public clients must send a PKCE code_challenge (S256)");
 	if (az->challenge != NULL && (az->method == NULL ||
-	    !valid_challenge(az->challenge)))
+	    !xv_pkce_challenge_valid(az->challenge)))
 		return authz_error(req, az, "invalid_request",
 		    "code_challenge must be S256: 43 base64url characters");
 	if (az->nonce != NULL && strlen(az->nonce) > 512)

@@ -206,30 +206,6 @@ end_session(struct xv_req *req, const char *sid, const char *why)
 	return XV_OK;
 }
 
-/* RFC 7636 4.6: BASE64URL(SHA256(verifier)) == challenge. */
-static int
-pkce_ok(const char *verifier, const char *challenge)
-{
-	unsigned char	 d[32];
-	char		*b;
-	size_t		 i, n = verifier ? strlen(verifier) : 0;
-	int		 ok;
-
-	if (n < 43 || n > 128)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789-._~", verifier[i]) == NULL)
-			return 0;
-	if (xv_sha256(verifier, n, d) != 0 ||
-	    (b = xv_b64url_encode(d, sizeof(d))) == NULL)
-		return 0;
-	ok = strlen(b) == strlen(challenge) &&
-	    xv_ct_equal(b, challenge, strlen(b));
-	free(b);
-	return ok;
-}
-
 enum xv_err
 grant_code(struct xv_req *req)
 {
@@ -276,7 +252,7 @@ grant_code(struct xv_req *req)
 		return invalid_grant(req, "redirect_uri differs from the "
 		    "authorization request's");
 	if (!xv_val_null(r, 0, "code_challenge") ?
-	    !pkce_ok(verifier, xv_val(r, 0, "code_challenge")) :
+	    !xv_pkce_ok(verifier, xv_val(r, 0, "code_challenge")) :
 	    verifier != NULL)
 		return invalid_grant(req, "the PKCE code_verifier does not "
 		    "match");

@@ -6,6 +6,7 @@ added to a program is attacked without anyone writing a test for it.
     attack.py routes ROUTES CTX        every route is known to KNOWN
     attack.py catalogue ROUTES CTX     bad input to every route
     attack.py matrix ROUTES CTX        tenant A's credentials against B
+    attack.py control ROUTES CTX       B's own browser session still works
 
 ROUTES is the programs' -R output, CTX a JSON file of the stack's URL,
 tenants, credentials and resource ids (tests/attack.bats writes it).
@@ -389,6 +390,25 @@ def refused(r, st, hd, data):
     return False
 
 
+def authorize_query(ctx):
+    """B's public client asks, with prompt=none, for a code."""
+    return urllib.parse.urlencode({
+        "response_type": "code", "client_id": ctx["b_public_client"],
+        "redirect_uri": ctx["rp"], "scope": "openid", "state": "atk",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256", "prompt": "none"})
+
+
+def cmd_control(routes, ctx):
+    """The matrix's browser check could fail: B's own session gets a
+    code from the very request that A's session must not."""
+    st, hd, data = request(ctx, "GET", "/oauth/authorize?" + authorize_query(ctx),
+                           {"Cookie": f"xv_sid_{ctx['b']}={ctx['b_sid']}"})
+    qs = urllib.parse.parse_qs(urllib.parse.urlsplit(hd.get("location", "")).query)
+    check(st in (302, 303) and "code" in qs,
+          "B's own session gets a code from B's client", st, data)
+
+
 def cmd_matrix(routes, ctx):
     b = ctx["b"]
     # Tenant A's credentials, as each is presented.
@@ -397,7 +417,12 @@ def cmd_matrix(routes, ctx):
           "API key read": {"Authorization": "Bearer " + ctx["a_key_read"]},
           "API key write": {"X-API-Key": ctx["a_key_write"]},
           "API key admin": {"Authorization": "Bearer " + ctx["a_key_admin"]},
-          "OAuth client": {"Authorization": ctx["a_basic"]}}
+          "OAuth client": {"Authorization": ctx["a_basic"]},
+          # The sign-in page's session, under A's cookie name and
+          # planted under B's; and the invitee's token as a bearer.
+          "session cookie": {"Cookie": f"xv_sid_{ctx['a']}={ctx['a_sid']}"},
+          "session cookie as B's": {"Cookie": f"xv_sid_{b}={ctx['a_sid']}"},
+          "invitation token": {"Authorization": "Bearer " + ctx["a_invite_token"]}}
     for r in routes:
         # Public routes take no credential of A's to abuse: a login to B
         # is anyone's to try (and counts against B's rate limit).
@@ -423,15 +448,28 @@ def cmd_matrix(routes, ctx):
                 st, hd, data = request(ctx, r.method, path, h, body)
                 check(refused(r, st, hd, data), f"{r} {mode} with A's {cname}",
                       st, data)
+    # The browser's way in: B's public client asks, with prompt=none,
+    # whether the browser is signed in to B.  A's session, under either
+    # cookie name, must not count: login_required, never a code.
+    q = authorize_query(ctx)
+    for cname in ("session cookie", "session cookie as B's"):
+        st, hd, data = request(ctx, "GET", "/oauth/authorize?" + q, cs[cname])
+        loc = hd.get("location", "")
+        qs = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query)
+        check(st in (302, 303) and loc.startswith(ctx["rp"] + "?") and
+              qs.get("error") == ["login_required"] and "code" not in qs,
+              f"GET /oauth/authorize prompt=none of B's client with A's {cname}",
+              st, (loc or "").encode() + data)
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("routes", "catalogue", "matrix"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("routes", "catalogue", "matrix",
+                                                  "control"):
         print(__doc__, file=sys.stderr)
         return 2
     routes, ctx = load(sys.argv[2], sys.argv[3])
     {"routes": cmd_routes, "catalogue": cmd_catalogue,
-     "matrix": cmd_matrix}[sys.argv[1]](routes, ctx)
+     "matrix": cmd_matrix, "control": cmd_control}[sys.argv[1]](routes, ctx)
     print(f"{checks} checks, {failed} failed")
     return 1 if failed else 0
 

@@ -104,9 +104,77 @@ test_rule_words(void)
 	json_decref(low);
 }
 
+static void
+test_cookie(void)
+{
+	static const struct {
+		const char	*hdr, *name, *want;
+	} v[] = {
+		{ "xv_sid_a=s1", "xv_sid_a", "s1" },
+		{ "a=1; xv_sid_a=s2; b=3", "xv_sid_a", "s2" },
+		{ "a=1;xv_sid_a=s3", "xv_sid_a", "s3" },
+		/* A name that only starts or ends the same is another. */
+		{ "xv_sid_ab=x; bxv_sid_a=y", "xv_sid_a", NULL },
+		{ "xv_sid_a=first; xv_sid_a=second", "xv_sid_a", "first" },
+		{ "xv_sid_a=", "xv_sid_a", "" },
+		{ "xv_sid_a", "xv_sid_a", NULL },
+		{ "xv_sid_a=v w", "xv_sid_a", "v" },
+		{ "", "xv_sid_a", NULL },
+		{ NULL, "xv_sid_a", NULL },
+		{ "=x", "", NULL },
+	};
+	size_t	 i;
+	char	*got;
+
+	for (i = 0; i < NELEM(v); i++) {
+		t_begin("html", "cookie %s in %s", v[i].name, t_show(v[i].hdr));
+		got = xv_cookie_get(v[i].hdr, v[i].name);
+		EXPECT(v[i].want == NULL ? got == NULL :
+		    got != NULL && strcmp(got, v[i].want) == 0,
+		    "got %s, want %s", t_show(got), t_show(v[i].want));
+		free(got);
+		t_end();
+	}
+}
+
+static void
+test_pkce(void)
+{
+	/* RFC 7636 appendix B. */
+	static const char *ver = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+	static const char *chal = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+	t_begin("html", "PKCE: RFC 7636's example pair matches");
+	EXPECT(xv_pkce_challenge_valid(chal), "challenge refused");
+	EXPECT(xv_pkce_ok(ver, chal), "pair refused");
+	t_end();
+	t_begin("html", "PKCE: a changed verifier, a short or long one, plain");
+	EXPECT(!xv_pkce_ok("eBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", chal),
+	    "changed verifier taken");
+	EXPECT(!xv_pkce_ok("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX", chal),
+	    "42 characters taken");
+	EXPECT(!xv_pkce_ok(chal, chal), "plain (verifier = challenge) taken");
+	EXPECT(!xv_pkce_ok(NULL, chal), "no verifier taken");
+	EXPECT(!xv_pkce_ok(ver, NULL), "no challenge taken");
+	EXPECT(!xv_pkce_ok("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX!", chal),
+	    "a reserved character taken");
+	t_end();
+	t_begin("html", "PKCE: challenges of 42 or 44 characters, or with =");
+	EXPECT(!xv_pkce_challenge_valid("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c"),
+	    "42 taken");
+	EXPECT(!xv_pkce_challenge_valid("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cMc"),
+	    "44 taken");
+	EXPECT(!xv_pkce_challenge_valid("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c="),
+	    "padding taken");
+	EXPECT(!xv_pkce_challenge_valid(NULL), "NULL taken");
+	t_end();
+}
+
 void
 test_html(void)
 {
+	test_cookie();
+	test_pkce();
 	test_esc();
 	test_tokens();
 	test_rule_words();
