@@ -22,6 +22,7 @@
 enum stmt {
 	ST_KEY_INSERT,
 	ST_KEY_LIST,
+	ST_KEY_AFTER,
 	ST_KEY_GET,
 	ST_KEY_DELETE,
 	ST_KEY_INTROSPECT,
@@ -52,6 +53,14 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "FROM (SELECT count(*) FROM k) t(total) LEFT JOIN LATERAL "
 	    "(SELECT * FROM k ORDER BY created_at, id LIMIT :limit::int "
 	    "OFFSET :offset::bigint) p ON true" },
+	/* The page after the cursor's key: api_keys_tenant_live (0010). */
+	[ST_KEY_AFTER] = { "key_after", 0,
+	    "SELECT id, name, key_prefix, to_json(scopes)::text AS scopes, "
+	    "xv_ts(expires_at) AS expires_at, xv_ts(created_at) AS created_at "
+	    "FROM api_keys WHERE tenant_id = :tenant::uuid AND " KEY_LIVE " AND "
+	    "(api_keys.created_at, api_keys.id) > (SELECT created_at, id FROM "
+	    "api_keys WHERE tenant_id = :tenant::uuid AND id = :after::uuid) "
+	    "ORDER BY api_keys.created_at, api_keys.id LIMIT :limit::int" },
 	[ST_KEY_GET] = { "key_get", 0,
 	    "SELECT " KEY_COLS " FROM api_keys WHERE id = :id::uuid AND "
 	    "tenant_id = :tenant::uuid AND " KEY_LIVE },
@@ -245,7 +254,7 @@ static enum xv_err
 key_list(struct xv_req *req)
 {
 	return xv_resp_page_call(req, "api_keys", ST_KEY_LIST, -1,
-	    XV_ARGS({ "tenant", req->tenant }), key_json);
+	    ST_KEY_AFTER, XV_ARGS({ "tenant", req->tenant }), key_json);
 }
 
 /* Runs a one-row statement on the path's key id; 404 if none. */

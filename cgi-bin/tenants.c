@@ -17,6 +17,7 @@ enum stmt {
 	ST_WEBAUTHN_INSERT,
 	ST_TENANT_LIST,
 	ST_TENANT_COUNT,
+	ST_TENANT_AFTER,
 	ST_TENANT_GET,
 	ST_TENANT_LOCK,
 	ST_TENANT_SUSPEND,
@@ -29,6 +30,7 @@ enum stmt {
 	ST_WEBAUTHN_UPDATE,
 	ST_AUDIT_LIST,
 	ST_AUDIT_COUNT,
+	ST_AUDIT_AFTER,
 	ST__MAX
 };
 
@@ -44,6 +46,14 @@ enum stmt {
 	"AND (:resource_type::text IS NULL OR resource_type = :resource_type) " \
 	"AND (:since::timestamptz IS NULL OR created_at >= :since::timestamptz) " \
 	"AND (:until::timestamptz IS NULL OR created_at < :until::timestamptz) "
+#define AUDIT_COLS \
+	"id, action, resource_type, resource_id, actor, " \
+	"actor_tenant AS actor_tenant_id, old_value, new_value, request_id, " \
+	"xv_ts(created_at) AS created_at"
+/* The cursor's event's col; NULL (an empty page) if the tenant has none. */
+#define AUDIT_CURSOR(col) \
+	"(SELECT " col " FROM audit_events WHERE tenant_id = :tenant::uuid " \
+	"AND id = :after::uuid)"
 
 static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_TENANT_INSERT] = { "tenant_insert", 0,
@@ -63,6 +73,12 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "LIMIT :limit::int OFFSET :offset::bigint" },
 	[ST_TENANT_COUNT] = { "tenant_count", 0,
 	    "SELECT count(*) FROM tenants" },
+	/* The page after the cursor's tenant: tenants_created_id (0010). */
+	[ST_TENANT_AFTER] = { "tenant_after", 0,
+	    "SELECT " TENANT_COLS " FROM tenants "
+	    "WHERE (tenants.created_at, tenants.id) > "
+	    "(SELECT created_at, id FROM tenants WHERE id = :after::uuid) "
+	    "ORDER BY tenants.created_at, tenants.id LIMIT :limit::int" },
 	[ST_TENANT_GET] = { "tenant_get", 0,
 	    "SELECT " TENANT_COLS " FROM tenants WHERE id = :id::uuid" },
 	[ST_TENANT_LOCK] = { "tenant_lock", 0,
@@ -94,13 +110,25 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "UPDATE webauthn_policies SET policy = :doc::jsonb, updated_at = now() "
 	    "WHERE tenant_id = :tenant::uuid" },
 	[ST_AUDIT_LIST] = { "audit_list", 0,
-	    "SELECT id, action, resource_type, resource_id, actor, "
-	    "actor_tenant AS actor_tenant_id, old_value, new_value, request_id, "
-	    "xv_ts(created_at) AS created_at FROM audit_events " AUDIT_FILTER
+	    "SELECT " AUDIT_COLS " FROM audit_events " AUDIT_FILTER
 	    "ORDER BY audit_events.created_at DESC, audit_events.id "
 	    "LIMIT :limit::int OFFSET :offset::bigint" },
 	[ST_AUDIT_COUNT] = { "audit_count", 0,
 	    "SELECT count(*) FROM audit_events " AUDIT_FILTER },
+	/*
+	 * The page after the cursor's event, newest first and id ascending
+	 * among equal times: created_at <= the cursor's bounds the index
+	 * scan (audit_events_tenant_time_id, 0010), and the OR only drops
+	 * the cursor's own time's events up to its id.  A row comparison
+	 * cannot say this mixed order.
+	 */
+	[ST_AUDIT_AFTER] = { "audit_after", 0,
+	    "SELECT " AUDIT_COLS " FROM audit_events " AUDIT_FILTER
+	    "AND audit_events.created_at <= " AUDIT_CURSOR("created_at") " "
+	    "AND (audit_events.created_at < " AUDIT_CURSOR("created_at") " "
+	    "OR audit_events.id > " AUDIT_CURSOR("id") ") "
+	    "ORDER BY audit_events.created_at DESC, audit_events.id "
+	    "LIMIT :limit::int" },
 };
 
 static const char *const plans[] = { "free", "starter", "professional",
@@ -244,7 +272,7 @@ static enum xv_err
 tenant_list(struct xv_req *req)
 {
 	return xv_resp_page_call(req, "tenants", ST_TENANT_LIST,
-	    ST_TENANT_COUNT, NULL, 0, tenant_row_json);
+	    ST_TENANT_COUNT, ST_TENANT_AFTER, NULL, 0, tenant_row_json);
 }
 
 /* Runs a one-row tenant statement on the path's {id}; 404 if none. */
@@ -396,7 +424,7 @@ audit_list(struct xv_req *req)
 	}
 	/* Counted apart: a page past the end still has the total. */
 	return xv_resp_page_call(req, "audit_logs", ST_AUDIT_LIST,
-	    ST_AUDIT_COUNT, XV_ARGS({ "tenant", req->tenant },
+	    ST_AUDIT_COUNT, ST_AUDIT_AFTER, XV_ARGS({ "tenant", req->tenant },
 	    { "action", q[0] }, { "resource_type", q[1] }, { "since", q[2] },
 	    { "until", q[3] }), audit_json);
 }

@@ -719,8 +719,37 @@ print_routes(const struct xv_program *prog)
 }
 
 /*
+ * One line a statement of the program: its name, its slots in the order
+ * of their numbers ($1, $2, ...), comma-separated, and its SQL as it is
+ * prepared.  Tests EXPLAIN the statements the program runs, not copies
+ * of them (tests/pagination.bats).
+ */
+static int
+print_stmts(const struct xv_program *prog)
+{
+	char	 names[XV_MAX_PARAMS][XV_PARAM_NAME];
+	char	*sql;
+	size_t	 i;
+	int	 n, k;
+
+	for (i = 0; i < prog->nstmts; i++) {
+		if ((n = xv_sql_named(prog->stmts[i].sql, &sql, names,
+		    XV_MAX_PARAMS)) < 0)
+			return 1;
+		printf("%s\t", prog->stmts[i].name);
+		for (k = 0; k < n; k++)
+			printf("%s%s", k ? "," : "", names[k]);
+		printf("%s\t%s\n", n ? "" : "-",
+		    sql != NULL ? sql : prog->stmts[i].sql);
+		free(sql);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/*
  * The program's main: "-n" checks configuration and database and exits;
- * "-P" prints the paths it serves, "-R" its routes (print_routes);
+ * "-P" prints the paths it serves, "-R" its routes (print_routes), "-S"
+ * its statements (print_stmts);
  * otherwise it serves FastCGI requests on stdin (as lighttpd and
  * mod_fcgid spawn it) or on the socket named by -s, with -c processes.
  */
@@ -733,12 +762,14 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 	int		 ch, check = 0, sock = 0, nproc = 1, rc;
 	const char	*path = NULL;
 
-	while ((ch = getopt(argc, argv, "c:nPRs:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:nPRSs:")) != -1) {
 		switch (ch) {
 		case 'P':
 			return print_paths(prog);
 		case 'R':
 			return print_routes(prog);
+		case 'S':
+			return print_stmts(prog);
 		case 'c':
 			if ((nproc = atoi(optarg)) < 1 || nproc > 256)
 				nproc = 1;
@@ -750,7 +781,7 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 			path = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-nPR] [-s socket [-c procs]]\n",
+			fprintf(stderr, "usage: %s [-nPRS] [-s socket [-c procs]]\n",
 			    prog->name);
 			return 2;
 		}

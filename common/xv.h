@@ -443,8 +443,10 @@ json_t		*xv_row_json(PGresult *r, int i, const struct xv_jcol *);
 /* The path's {id} row (a[0]), kept by the request; a page of a list. */
 PGresult	*xv_row_call(struct xv_req *, int st, const struct xv_arg *,
 		    size_t n, const char *what, enum xv_err *rc);
+/* By ?offset= (list_st, count_st) or by the ?after= cursor (after_st). */
 enum xv_err	 xv_resp_page_call(struct xv_req *, const char *plural,
-		    int list_st, int count_st, const struct xv_arg *, size_t n,
+		    int list_st, int count_st, int after_st,
+		    const struct xv_arg *, size_t n,
 		    json_t *(*row)(PGresult *, int));
 
 /* ---- strict JSON bodies (json.c) ---- */

@@ -23,6 +23,12 @@
 	"id, email, display_name, to_json(roles)::text AS roles, status, " \
 	"mfa_enabled, xv_ts(created_at) AS created_at, " \
 	"xv_ts(last_login_at) AS last_login_at"
+/* The filters of /admin/users: email, status, role (NULL: any). */
+#define USER_FILTER \
+	"WHERE tenant_id = :tenant::uuid AND " \
+	"(:email::text IS NULL OR lower(email) = lower(:email)) AND " \
+	"(:status::text IS NULL OR status = :status) AND " \
+	"(:role::text IS NULL OR :role = ANY (roles))"
 /* What login and password changes read of a user, row locked. */
 #define SECRET_COLS \
 	"id, email, password_hash, status, to_json(roles)::text AS roles, " \
@@ -131,17 +137,19 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "tenant_id = :tenant::uuid" },
 	/* Filters email, status, role (NULL: any); total last. */
 	[ST_USER_LIST] = { "user_list", 0,
-	    "WITH f AS (SELECT * FROM users "
-	    "WHERE tenant_id = :tenant::uuid AND "
-	    "(:email::text IS NULL OR lower(email) = lower(:email)) AND "
-	    "(:status::text IS NULL OR status = :status) AND "
-	    "(:role::text IS NULL OR :role = ANY (roles))) "
+	    "WITH f AS (SELECT * FROM users " USER_FILTER ") "
 	    "SELECT p.id, p.email, p.display_name, to_json(p.roles)::text AS "
 	    "roles, p.status, p.mfa_enabled, xv_ts(p.created_at) AS created_at, "
 	    "xv_ts(p.last_login_at) AS last_login_at, t.total "
 	    "FROM (SELECT count(*) FROM f) t(total) LEFT JOIN LATERAL "
 	    "(SELECT * FROM f ORDER BY created_at, id LIMIT :limit::int "
 	    "OFFSET :offset::bigint) p ON true" },
+	/* The page after the cursor's user: users_tenant_created (0010). */
+	[ST_USER_AFTER] = { "user_after", 0,
+	    "SELECT " USER_COLS " FROM users " USER_FILTER " AND "
+	    "(users.created_at, users.id) > (SELECT created_at, id FROM users "
+	    "WHERE tenant_id = :tenant::uuid AND id = :after::uuid) "
+	    "ORDER BY users.created_at, users.id LIMIT :limit::int" },
 	[ST_USER_INSERT] = { "user_insert", 0,
 	    "INSERT INTO users (tenant_id, email, display_name, roles, "
 	    "password_hash) VALUES (:tenant::uuid, :email, :display_name, "

@@ -54,8 +54,8 @@ filter(struct xv_req *req, const char *name)
 enum xv_err
 user_list(struct xv_req *req)
 {
-	return xv_resp_page_call(req, "users", ST_USER_LIST, -1, XV_ARGS(
-	    { "tenant", req->tenant }, { "email", filter(req, "email") },
+	return xv_resp_page_call(req, "users", ST_USER_LIST, -1, ST_USER_AFTER,
+	    XV_ARGS({ "tenant", req->tenant }, { "email", filter(req, "email") },
 	    { "status", filter(req, "status") },
 	    { "role", filter(req, "role") }), user_json);
 }

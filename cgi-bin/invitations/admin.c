@@ -156,7 +156,7 @@ invitation_list(struct xv_req *req)
 	if (st != NULL && *s == NULL)
 		return xv_fail(req, XV_E_VALIDATION, "status", "status must be "
 		    "pending, accepted, expired or revoked");
-	return xv_resp_page_call(req, "invitations", ST_LIST, -1,
+	return xv_resp_page_call(req, "invitations", ST_LIST, -1, ST_AFTER,
 	    XV_ARGS({ "tenant", req->tenant }, { "status", st },
 	    { "email", email }), invitation_json);
 }

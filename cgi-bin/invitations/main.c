@@ -23,6 +23,11 @@
 	"xv_invitation_status(status, expires_at) AS status, " \
 	"xv_ts(expires_at) AS expires_at, xv_ts(created_at) AS created_at, " \
 	"invited_by"
+/* The filters of the list: status (as answers show it), email. */
+#define INV_FILTER \
+	"WHERE tenant_id = :tenant::uuid AND (:status::text IS NULL OR " \
+	"xv_invitation_status(status, expires_at) = :status) AND " \
+	"(:email::text IS NULL OR lower(email) = lower(:email))"
 #define USER_COLS \
 	"id, email, display_name, to_json(roles)::text AS roles, status, " \
 	"mfa_enabled, xv_ts(created_at) AS created_at, " \
@@ -52,9 +57,7 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "tenant_id = :tenant::uuid" },
 	/* Filters status (as answers show it) and email; total last. */
 	[ST_LIST] = { "list", 0,
-	    "WITH f AS (SELECT * FROM invitations WHERE tenant_id = :tenant::uuid "
-	    "AND (:status::text IS NULL OR xv_invitation_status(status, expires_at) "
-	    "= :status) AND (:email::text IS NULL OR lower(email) = lower(:email))) "
+	    "WITH f AS (SELECT * FROM invitations " INV_FILTER ") "
 	    "SELECT p.id, p.email, to_json(p.roles)::text AS roles, p.message, "
 	    "xv_invitation_status(p.status, p.expires_at) AS status, "
 	    "xv_ts(p.expires_at) AS expires_at, xv_ts(p.created_at) AS "
@@ -62,6 +65,13 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "FROM (SELECT count(*) FROM f) t(total) LEFT JOIN LATERAL "
 	    "(SELECT * FROM f ORDER BY created_at, id LIMIT :limit::int "
 	    "OFFSET :offset::bigint) p ON true" },
+	/* The page after the cursor's invitation: invitations_tenant (0006). */
+	[ST_AFTER] = { "after", 0,
+	    "SELECT " INV_COLS " FROM invitations " INV_FILTER " AND "
+	    "(invitations.created_at, invitations.id) > (SELECT created_at, id "
+	    "FROM invitations WHERE tenant_id = :tenant::uuid AND "
+	    "id = :after::uuid) "
+	    "ORDER BY invitations.created_at, invitations.id LIMIT :limit::int" },
 	[ST_REVOKE] = { "revoke", 0,
 	    "UPDATE invitations SET status = 'revoked', revoked_at = now(), "
 	    "updated_at = now() WHERE id = :id::uuid AND tenant_id = :tenant::uuid "

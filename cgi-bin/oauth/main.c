@@ -53,6 +53,15 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_CLIENT_COUNT] = { "client_count", 0,
 	    "SELECT count(*) FROM oauth_clients "
 	    "WHERE tenant_id = :tenant::uuid" },
+	/* The page after the cursor's client: oauth_clients_tenant_id (0010). */
+	[ST_CLIENT_AFTER] = { "client_after", 0,
+	    "SELECT " CLIENT_COLS " FROM oauth_clients "
+	    "WHERE tenant_id = :tenant::uuid AND "
+	    "(oauth_clients.created_at, oauth_clients.id) > (SELECT created_at, "
+	    "id FROM oauth_clients WHERE tenant_id = :tenant::uuid AND "
+	    "id = :after::uuid) "
+	    "ORDER BY oauth_clients.created_at, oauth_clients.id "
+	    "LIMIT :limit::int" },
 	[ST_CLIENT_GET] = { "client_get", 0,
 	    "SELECT " CLIENT_COLS " FROM oauth_clients "
 	    "WHERE id = :id::uuid AND tenant_id = :tenant::uuid" },
@@ -392,7 +401,8 @@ static enum xv_err
 client_list(struct xv_req *req)
 {
 	return xv_resp_page_call(req, "clients", ST_CLIENT_LIST,
-	    ST_CLIENT_COUNT, XV_ARGS({ "tenant", req->tenant }), client_json);
+	    ST_CLIENT_COUNT, ST_CLIENT_AFTER, XV_ARGS({ "tenant", req->tenant }),
+	    client_json);
 }
 
 /*
