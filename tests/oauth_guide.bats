@@ -106,7 +106,7 @@ guide_introspect() {
 	api GET /admin/oauth/clients -H "Authorization: Bearer $ADMIN_JWT" \
 	    -H "X-Tenant-ID: $TENANT_ID"
 	status_is 200
-	jq_is '[keys[]] | sort | join(",")' "clients,limit,offset,total"
+	jq_is '[keys[]] | sort | join(",")' "clients,limit,next,offset,total"
 	jq_is .limit 20
 	jq_is .offset 0
 	json_is '[.clients[].id]' "[\"$CLIENT_REC\"]"

@@ -58,10 +58,12 @@ setup_file() {
 	export ADMIN_A ADMIN_B
 	seed "$A" 11 a
 	seed "$B" 4 b
-	# Tenants of one created_at, so that only their ids order them.
+	# Tenants of one created_at, so that only their ids order them; now,
+	# not in the past: the tenant list is shared with other suites, whose
+	# first tenant must stay the system tenant.
 	super_psql -c "INSERT INTO tenants (name, slug, plan, created_at)
 	    SELECT 'Page ' || g, 'pg-$(date +%s%N)-' || g, 'free',
-	    timestamptz '2020-01-01' FROM generate_series(1, 5) g"
+	    date_trunc('second', now()) FROM generate_series(1, 5) g"
 }
 
 # get TENANT PATH: GET PATH as TENANT's admin (as the super admin in
@@ -214,6 +216,13 @@ same_walk() {
 		t=$A; [ "$p" = /system/tenants ] && t=sys
 		for bad in nope 1 "$A'" "%00" "$A$A"; do
 			get "$t" "$p?after=$bad"
+			# lighttpd refuses a NUL in the URL itself, with its
+			# own 400 problem, before any program reads it.
+			if [ "$bad" = "%00" ] && [ "$XV_SERVER" = lighttpd ]; then
+				problem_is 400 invalid_request ||
+				    { echo "$p after=$bad"; return 1; }
+				continue
+			fi
 			problem_is 400 validation_failed after ||
 			    { echo "$p after=$bad"; return 1; }
 		done
