@@ -299,6 +299,73 @@ xv_db_classify(PGresult *r)
  * Runs the statement prepared as name (what, for the log), or with
  * db_prepare = 0 its text sql, with its n parameters p.
  */
+/*
+ * A transaction begun by xv_db_begin is opened only with its first
+ * statement: BEGIN and that statement go in one pipeline, one round trip
+ * instead of two.  A transaction in which nothing ran commits or rolls
+ * back without a word to the server.
+ */
+static int			 begin_pending;
+
+/* Drops a connection whose pipeline could not be ended cleanly. */
+static void
+drop_conn(void)
+{
+	PQfinish(conn);
+	conn = NULL;
+}
+
+/*
+ * Sends BEGIN and the statement together and returns the statement's
+ * result, or BEGIN's if BEGIN failed (the statement is then skipped).
+ */
+static PGresult *
+exec_begun(const char *name, const char *sql, int n, const char *const *p)
+{
+	PGresult	*b = NULL, *r = NULL, *x;
+	int		 sent;
+
+	if (PQenterPipelineMode(conn) != 1)
+		return NULL;
+	sent = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL,
+	    0) == 1 && (use_prepared() ?
+	    PQsendQueryPrepared(conn, name, n, p, NULL, NULL, 0) :
+	    PQsendQueryParams(conn, sql, n, NULL, p, NULL, NULL, 0)) == 1 &&
+	    PQpipelineSync(conn) == 1;
+	/* BEGIN's result, NULL, the statement's, NULL, then the sync. */
+	if (sent && (b = PQgetResult(conn)) != NULL) {
+		while ((x = PQgetResult(conn)) != NULL)
+			PQclear(x);
+		if ((r = PQgetResult(conn)) != NULL)
+			while ((x = PQgetResult(conn)) != NULL)
+				PQclear(x);
+		if ((x = PQgetResult(conn)) != NULL) {
+			if (PQresultStatus(x) != PGRES_PIPELINE_SYNC)
+				sent = 0;
+			PQclear(x);
+		} else
+			sent = 0;
+	} else
+		sent = 0;
+	if (PQexitPipelineMode(conn) != 1 || !sent) {
+		/* Lost mid-way: the next statement starts on a new one. */
+		PQclear(r);
+		if (b == NULL || PQresultStatus(b) == PGRES_COMMAND_OK) {
+			PQclear(b);
+			b = NULL;
+		}
+		drop_conn();
+		return b;
+	}
+	if (PQresultStatus(b) == PGRES_COMMAND_OK) {
+		begin_pending = 0;
+		PQclear(b);
+		return r;
+	}
+	PQclear(r);
+	return b;
+}
+
 static PGresult *
 run(const char *name, const char *what, const char *sql, int n,
     const char *const *p, enum xv_err *err)
@@ -315,13 +382,25 @@ again:
 	}
 	/* Not inside a transaction: the statement stands alone. */
 	alone = PQtransactionStatus(conn) == PQTRANS_IDLE;
-	if (use_prepared())
+	if (begin_pending)
+		r = exec_begun(name, sql, n, p);
+	else if (use_prepared())
 		r = PQexecPrepared(conn, name, n, p, NULL, NULL, 0);
 	else
 		r = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
 	st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return r;
+	if (conn == NULL) {
+		/* The connection was dropped under the pipeline. */
+		*err = XV_E_UNAVAILABLE;
+		if (alone && tries++ == 0 && xv_db_ensure() == XV_OK) {
+			PQclear(r);
+			goto again;
+		}
+		PQclear(r);
+		return NULL;
+	}
 	*err = xv_db_classify(r);
 	/*
 	 * A connection the server dropped (a restart) is found only now; a
@@ -393,7 +472,8 @@ simple(const char *sql)
 	PGresult	*r = PQexec(conn, sql);
 	enum xv_err	 e = XV_OK;
 
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)
 		e = xv_db_classify(r);
 	PQclear(r);
 	return e;
@@ -412,7 +492,10 @@ xv_db_ensure(void)
 	return prepare_all() == 0 ? XV_OK : XV_E_UNAVAILABLE;
 }
 
-/* Starts the request's transaction, reconnecting first if need be. */
+/*
+ * Starts the request's transaction, reconnecting first if need be: BEGIN
+ * goes with the transaction's first statement (exec_begun).
+ */
 enum xv_err
 xv_db_begin(void)
 {
@@ -420,21 +503,42 @@ xv_db_begin(void)
 
 	if ((e = xv_db_ensure()) != XV_OK)
 		return e;
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return XV_E_INTERNAL;
+	begin_pending = 1;
+	return XV_OK;
+}
+
+/* Whether the database answers now: a round trip, reconnecting once. */
+enum xv_err
+xv_db_ping(void)
+{
+	enum xv_err e;
+
+	if ((e = xv_db_ensure()) != XV_OK)
+		return e;
 	/* A connection that died since its last use shows only now. */
-	if ((e = simple("BEGIN")) == XV_E_UNAVAILABLE && connect_db() == 0)
-		e = simple("BEGIN");
+	if ((e = simple("SELECT 1")) == XV_E_UNAVAILABLE && connect_db() == 0)
+		e = simple("SELECT 1");
 	return e;
 }
 
 enum xv_err
 xv_db_commit(void)
 {
+	if (begin_pending) {
+		begin_pending = 0;
+		return XV_OK;
+	}
+	if (conn == NULL)
+		return XV_E_UNAVAILABLE;
 	return simple("COMMIT");
 }
 
 void
 xv_db_rollback(void)
 {
+	begin_pending = 0;
 	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
 		PQclear(PQexec(conn, "ROLLBACK"));
 }

@@ -475,10 +475,8 @@ xv_req_resume(struct xv_req *req)
 static void
 health(struct xv_req *req)
 {
-	enum xv_err e = xv_db_begin();
+	enum xv_err e = xv_db_ping();
 
-	if (e == XV_OK)
-		xv_db_rollback();
 	xv_resp_json(req, e == XV_OK ? 200 : 503, json_pack("{s:s, s:s}",
 	    "status", e == XV_OK ? "ok" : "unavailable", "program",
 	    xv_conf_prog()));

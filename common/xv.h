@@ -166,6 +166,7 @@ PGresult	*xv_db_call(int stmt, const struct xv_arg *, size_t n,
 		    enum xv_err *err);
 enum xv_err	 xv_db_ensure(void);	/* reconnect if lost; 503 if not */
 enum xv_err	 xv_db_begin(void);
+enum xv_err	 xv_db_ping(void);
 enum xv_err	 xv_db_commit(void);
 void		 xv_db_rollback(void);
 enum xv_err	 xv_db_classify(PGresult *);
