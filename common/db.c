@@ -301,11 +301,23 @@ xv_db_classify(PGresult *r)
  */
 /*
  * A transaction begun by xv_db_begin is opened only with its first
- * statement: BEGIN and that statement go in one pipeline, one round trip
- * instead of two.  A transaction in which nothing ran commits or rolls
- * back without a word to the server.
+ * statement, and a statement deferred by xv_db_defer (the request's
+ * tenant, entered and checked) goes with it too: BEGIN, the deferred
+ * statement and the first statement travel in one pipeline, one round
+ * trip instead of three.  A transaction in which nothing ran commits or
+ * rolls back without a word to the server.
  */
 static int			 begin_pending;
+static struct {
+	int		 on;
+	int		 stmt;		/* enum xv_libstmt */
+	int		 n;
+	char		 val[2][64];
+	xv_db_check_fn	 check;
+	void		*arg;
+} pre;
+/* The deferred statement's check failed: so does all the transaction. */
+static enum xv_err		 pre_err;
 
 /* Drops a connection whose pipeline could not be ended cleanly. */
 static void
@@ -315,55 +327,146 @@ drop_conn(void)
 	conn = NULL;
 }
 
-/*
- * Sends BEGIN and the statement together and returns the statement's
- * result, or BEGIN's if BEGIN failed (the statement is then skipped).
- */
-static PGresult *
-exec_begun(const char *name, const char *sql, int n, const char *const *p)
+static int
+send_one(const char *name, const char *sql, int n, const char *const *p)
 {
-	PGresult	*b = NULL, *r = NULL, *x;
-	int		 sent;
+	if (use_prepared() && name != NULL)
+		return PQsendQueryPrepared(conn, name, n, p, NULL, NULL, 0);
+	return PQsendQueryParams(conn, sql, n, NULL, p, NULL, NULL, 0);
+}
 
-	if (PQenterPipelineMode(conn) != 1)
-		return NULL;
-	sent = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL,
-	    0) == 1 && (use_prepared() ?
-	    PQsendQueryPrepared(conn, name, n, p, NULL, NULL, 0) :
-	    PQsendQueryParams(conn, sql, n, NULL, p, NULL, NULL, 0)) == 1 &&
-	    PQpipelineSync(conn) == 1;
-	/* BEGIN's result, NULL, the statement's, NULL, then the sync. */
-	if (sent && (b = PQgetResult(conn)) != NULL) {
+/* The next result of a pipeline, and the NULL that ends it. */
+static PGresult *
+next_result(void)
+{
+	PGresult *r = PQgetResult(conn), *x;
+
+	if (r != NULL)
 		while ((x = PQgetResult(conn)) != NULL)
 			PQclear(x);
-		if ((r = PQgetResult(conn)) != NULL)
-			while ((x = PQgetResult(conn)) != NULL)
-				PQclear(x);
-		if ((x = PQgetResult(conn)) != NULL) {
-			if (PQresultStatus(x) != PGRES_PIPELINE_SYNC)
-				sent = 0;
-			PQclear(x);
-		} else
-			sent = 0;
-	} else
-		sent = 0;
-	if (PQexitPipelineMode(conn) != 1 || !sent) {
-		/* Lost mid-way: the next statement starts on a new one. */
-		PQclear(r);
-		if (b == NULL || PQresultStatus(b) == PGRES_COMMAND_OK) {
-			PQclear(b);
-			b = NULL;
-		}
-		drop_conn();
-		return b;
+	return r;
+}
+
+/*
+ * Sends what is pending (BEGIN, the deferred statement) and, if name or
+ * sql is set, the statement, in one pipeline.  Returns the statement's
+ * result, or the first failure before it (what follows a failure is
+ * skipped by the server), or NULL: the connection was lost (it is then
+ * dropped, and nothing pending is lost with it) or the deferred check
+ * failed (*chk says how).
+ */
+static PGresult *
+exec_pipe(const char *name, const char *sql, int n, const char *const *p,
+    enum xv_err *chk)
+{
+	const char	*pv[2] = { pre.val[0], pre.val[1] };
+	PGresult	*b = NULL, *d = NULL, *r = NULL, *x, *fail = NULL;
+	int		 ok, main = name != NULL || sql != NULL;
+	int		 want_b = begin_pending, want_d = pre.on;
+
+	*chk = XV_OK;
+	if (PQenterPipelineMode(conn) != 1)
+		return NULL;
+	ok = (!want_b || PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL,
+	    NULL, 0) == 1) &&
+	    (!want_d || send_one(libstmts[pre.stmt].name, libstmts[pre.stmt].sql,
+	    pre.n, pv) == 1) &&
+	    (!main || send_one(name, sql, n, p) == 1) &&
+	    PQpipelineSync(conn) == 1;
+	if (ok && want_b && (b = next_result()) == NULL)
+		ok = 0;
+	if (ok && want_d && (d = next_result()) == NULL)
+		ok = 0;
+	if (ok && main && (r = next_result()) == NULL)
+		ok = 0;
+	if (ok) {
+		if ((x = PQgetResult(conn)) == NULL ||
+		    PQresultStatus(x) != PGRES_PIPELINE_SYNC)
+			ok = 0;
+		PQclear(x);
 	}
-	if (PQresultStatus(b) == PGRES_COMMAND_OK) {
+	if (PQexitPipelineMode(conn) != 1 || !ok) {
+		/* Lost mid-way: all of it starts again on a new connection. */
+		PQclear(b);
+		PQclear(d);
+		PQclear(r);
+		drop_conn();
+		return NULL;
+	}
+	if (want_b && PQresultStatus(b) != PGRES_COMMAND_OK)
+		fail = b;
+	else if (want_b) {
 		begin_pending = 0;
 		PQclear(b);
-		return r;
+		b = NULL;
 	}
-	PQclear(r);
-	return b;
+	if (want_d && fail == NULL) {
+		pre.on = 0;
+		if (PQresultStatus(d) != PGRES_TUPLES_OK) {
+			fail = d;
+			pre_err = xv_db_classify(d);
+			d = NULL;
+		} else if ((*chk = pre.check(pre.arg, d)) != XV_OK)
+			pre_err = *chk;
+	}
+	PQclear(d);
+	if (fail != NULL || *chk != XV_OK) {
+		if (fail != b)
+			PQclear(b);
+		PQclear(r);
+		return fail;
+	}
+	return r;
+}
+
+/*
+ * Sends statement stmt (enum xv_libstmt) with the transaction's first
+ * statement; check judges its result then, and a failure there fails
+ * that statement and every later one of the transaction (xv_db_pending
+ * runs it alone if no other came).  At most two parameters.
+ */
+int
+xv_db_defer(int stmt, int n, const char *const *p, xv_db_check_fn check,
+    void *arg)
+{
+	int i;
+
+	if (n > 2 || pre.on)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (snprintf(pre.val[i], sizeof(pre.val[i]), "%s", p[i]) >=
+		    (int)sizeof(pre.val[i]))
+			return -1;
+	pre.stmt = stmt;
+	pre.n = n;
+	pre.check = check;
+	pre.arg = arg;
+	pre.on = 1;
+	return 0;
+}
+
+/*
+ * Runs what is still deferred (nothing came to carry it), and answers
+ * how the deferred check went: XV_OK, its failure, or the database's.
+ */
+enum xv_err
+xv_db_pending(void)
+{
+	PGresult	*r;
+	enum xv_err	 chk;
+	int		 tries = 0;
+
+	while (pre.on && pre_err == XV_OK) {
+		if (conn == NULL && (tries++ > 0 || xv_db_ensure() != XV_OK))
+			return XV_E_UNAVAILABLE;
+		if ((r = exec_pipe(NULL, NULL, 0, NULL, &chk)) != NULL) {
+			PQclear(r);
+			break;
+		}
+		if (chk != XV_OK)
+			break;
+	}
+	return pre_err;
 }
 
 static PGresult *
@@ -380,11 +483,21 @@ again:
 		*err = XV_E_UNAVAILABLE;
 		return NULL;
 	}
+	if (pre_err != XV_OK) {
+		*err = pre_err;
+		return NULL;
+	}
 	/* Not inside a transaction: the statement stands alone. */
 	alone = PQtransactionStatus(conn) == PQTRANS_IDLE;
-	if (begin_pending)
-		r = exec_begun(name, sql, n, p);
-	else if (use_prepared())
+	if (begin_pending || pre.on) {
+		enum xv_err chk;
+
+		r = exec_pipe(name, sql, n, p, &chk);
+		if (chk != XV_OK) {
+			*err = chk;
+			return NULL;
+		}
+	} else if (use_prepared())
 		r = PQexecPrepared(conn, name, n, p, NULL, NULL, 0);
 	else
 		r = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
@@ -494,7 +607,7 @@ xv_db_ensure(void)
 
 /*
  * Starts the request's transaction, reconnecting first if need be: BEGIN
- * goes with the transaction's first statement (exec_begun).
+ * goes with the transaction's first statement (exec_pipe).
  */
 enum xv_err
 xv_db_begin(void)
@@ -506,6 +619,8 @@ xv_db_begin(void)
 	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
 		return XV_E_INTERNAL;
 	begin_pending = 1;
+	pre.on = 0;
+	pre_err = XV_OK;
 	return XV_OK;
 }
 
@@ -526,6 +641,12 @@ xv_db_ping(void)
 enum xv_err
 xv_db_commit(void)
 {
+	enum xv_err e;
+
+	if ((e = xv_db_pending()) != XV_OK) {
+		xv_db_rollback();
+		return e;
+	}
 	if (begin_pending) {
 		begin_pending = 0;
 		return XV_OK;
@@ -539,6 +660,8 @@ void
 xv_db_rollback(void)
 {
 	begin_pending = 0;
+	pre.on = 0;
+	pre_err = XV_OK;
 	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
 		PQclear(PQexec(conn, "ROLLBACK"));
 }

@@ -352,7 +352,7 @@ req_log(struct xv_req *req)
 		xv_buf_json_str(&b, req->who.sub);
 	}
 	XV_BUF_LIT(&b, "}\n");
-	fwrite(b.p, 1, b.len, stderr);
+	xv_log_access(b.p, b.len);
 	xv_buf_free(&b);
 }
 
@@ -392,11 +392,29 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 		if ((rc = xv_db_begin()) != XV_OK)
 			return xv_fail(req, rc, NULL, "database unavailable");
 		txn = 1;
-		if (req->tenant[0] != '\0' && (rc = xv_tenant_enter(req,
-		    r->tenancy == XV_TENANT_SYS)) != XV_OK)
+		/* Entered and checked with the handler's first statement. */
+		if (req->tenant[0] != '\0' && (rc = xv_tenant_defer(req)) !=
+		    XV_OK)
 			goto out;
 	}
 	rc = r->handler(req);
+	/*
+	 * The tenant is judged before anything the handler did stands: if
+	 * it ran no statement, now; if the check failed, its failure is
+	 * the answer, whatever the handler made of it, and all rolls back.
+	 */
+	if (txn && ((crc = xv_db_pending()) != XV_OK ||
+	    req->enter_rc != XV_OK)) {
+		req->answered = 0;
+		req->headers.len = 0;
+		if (req->enter_rc != XV_OK)
+			rc = xv_fail(req, req->enter_rc, NULL, "%s",
+			    req->enter_detail);
+		else
+			rc = xv_fail(req, crc, NULL, "cannot scope the request");
+		xv_db_rollback();
+		return rc;
+	}
 out:
 	if (txn || req->txn) {
 		/*
@@ -540,6 +558,7 @@ handle(const struct xv_program *prog, FCGX_Request *fr)
 		    XV_E_INTERNAL : rc);
 done:
 	req_write(&req);
+	/* Logged while the request's parameters live (FCGX_Finish_r frees). */
 	req_log(&req);
 	/* The client has its answer; only then count an API key's use. */
 	FCGX_Finish_r(fr);
@@ -829,12 +848,14 @@ xv_main(const struct xv_program *prog, int argc, char *argv[])
 			break;
 		/* Idle: write what was counted, then wait for a request. */
 		xv_auth_key_flush(1);
+		xv_log_flush();
 		pfd.fd = sock;
 		pfd.events = POLLIN;
 		if (!stopping && poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			break;
 	}
 	xv_auth_key_flush(1);
+	xv_log_flush();
 	xv_db_finish();
 	return 0;
 }

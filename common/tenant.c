@@ -57,27 +57,23 @@ xv_tenant_header(struct xv_req *req, const struct xv_route *r)
 	return XV_OK;
 }
 
-/* Scopes the open transaction to req->tenant and checks its state. */
-enum xv_err
-xv_tenant_enter(struct xv_req *req, int sys)
+/*
+ * Judges xv_enter's row for req: the tenant exists, is active (unless
+ * sys: the platform's own routes act on suspended tenants too), and the
+ * request's own login token is not older than its last suspension.
+ */
+static enum xv_err
+enter_check(struct xv_req *req, int sys, PGresult *r)
 {
-	const char	*p[2] = { req->tenant, sys ? "true" : "false" };
-	PGresult	*r;
-	enum xv_err	 e;
-	long		 after;
-	int		 suspended;
+	long	after;
+	int	suspended;
 
-	if ((r = xv_db_lib(XV_ST_ENTER, 2, p, &e)) == NULL)
-		return xv_fail(req, e, NULL, "cannot scope the request");
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (PQntuples(r) != 1)
 		return xv_fail(req, XV_E_TENANT_NOT_FOUND, NULL,
 		    "no such tenant");
-	}
 	suspended = strcmp(PQgetvalue(r, 0, 0), "suspended") == 0;
 	after = strtol(PQgetvalue(r, 0, 1), NULL, 10);
 	req->tenant_after = after;
-	PQclear(r);
 	if (suspended && !sys)
 		return xv_fail(req, XV_E_SUSPENDED, NULL,
 		    "the tenant is suspended");
@@ -85,6 +81,57 @@ xv_tenant_enter(struct xv_req *req, int sys)
 	    strcmp(req->who.tid, req->tenant) == 0 && req->who.iat < after)
 		return xv_fail(req, XV_E_UNAUTHORIZED, NULL,
 		    "the token was issued before the tenant was suspended");
+	return XV_OK;
+}
+
+/* Scopes the open transaction to req->tenant and checks its state. */
+enum xv_err
+xv_tenant_enter(struct xv_req *req, int sys)
+{
+	const char	*p[2] = { req->tenant, sys ? "true" : "false" };
+	PGresult	*r;
+	enum xv_err	 e;
+
+	if ((r = xv_db_lib(XV_ST_ENTER, 2, p, &e)) == NULL)
+		return xv_fail(req, e, NULL, "cannot scope the request");
+	e = enter_check(req, sys, r);
+	PQclear(r);
+	return e;
+}
+
+/* xv_tenant_defer's check: keeps the failure for dispatch (route.c). */
+static enum xv_err
+deferred_check(void *arg, PGresult *r)
+{
+	struct xv_req	*req = arg;
+	enum xv_err	 e;
+
+	e = enter_check(req, req->route->tenancy == XV_TENANT_SYS, r);
+	if (e != XV_OK) {
+		req->enter_rc = e;
+		snprintf(req->enter_detail, sizeof(req->enter_detail), "%s",
+		    req->err_detail);
+	}
+	return e;
+}
+
+/*
+ * As xv_tenant_enter, for the route's own transaction (dispatch): the
+ * scoping goes with the handler's first statement, and so does the
+ * check.  If the check fails, that statement and every later one fail
+ * with its error, which dispatch then answers (the handler's words are
+ * dropped) after rolling everything back.
+ */
+enum xv_err
+xv_tenant_defer(struct xv_req *req)
+{
+	const char *p[2] = { req->tenant,
+	    req->route->tenancy == XV_TENANT_SYS ? "true" : "false" };
+
+	req->enter_rc = XV_OK;
+	if (xv_db_defer(XV_ST_ENTER, 2, p, deferred_check, req) != 0)
+		return xv_fail(req, XV_E_INTERNAL, NULL,
+		    "cannot scope the request");
 	return XV_OK;
 }
 

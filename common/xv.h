@@ -88,6 +88,8 @@ long		 xv_key_publish_delay(void);
 
 /* ---- logging (log.c): one JSON object a line on stderr ---- */
 
+void	xv_log_access(const char *, size_t);
+void	xv_log_flush(void);
 void	xv_log(const char *level, const char *func, const char *rid,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 #define XV_LOGE(req, ...) \
@@ -167,6 +169,10 @@ PGresult	*xv_db_call(int stmt, const struct xv_arg *, size_t n,
 enum xv_err	 xv_db_ensure(void);	/* reconnect if lost; 503 if not */
 enum xv_err	 xv_db_begin(void);
 enum xv_err	 xv_db_ping(void);
+typedef enum xv_err (*xv_db_check_fn)(void *, PGresult *);
+int		 xv_db_defer(int, int, const char *const *, xv_db_check_fn,
+		    void *);
+enum xv_err	 xv_db_pending(void);
 enum xv_err	 xv_db_commit(void);
 void		 xv_db_rollback(void);
 enum xv_err	 xv_db_classify(PGresult *);
@@ -316,6 +322,8 @@ struct xv_req {
 	char		 request_id[65];
 	char		 tenant[XV_UUID_LEN + 1];	/* scoped tenant or "" */
 	long		 tenant_after;	/* tokens issued before: invalid */
+	enum xv_err	 enter_rc;	/* xv_tenant_defer's check failed so */
+	char		 enter_detail[256];
 	const char	*params[XV_PARAMS_MAX];		/* {param} captures */
 	const struct xv_route *route;	/* the matched route */
 	json_t		*json;		/* the checked JSON body (pool-owned) */
@@ -666,6 +674,7 @@ void		xv_auth_key_flush(int idle);
  * tenant and tokens issued before its last suspension.
  */
 enum xv_err	xv_tenant_enter(struct xv_req *, int sys);
+enum xv_err	xv_tenant_defer(struct xv_req *);
 /*
  * Sets req->tenant from the route's tenancy: X-Tenant-ID (or an API
  * key's tenant), the system tenant, or the credential's tenant, which an
