@@ -112,9 +112,9 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	[ST_AUDIT_LIST] = { "audit_list", 0,
 	    "SELECT " AUDIT_COLS " FROM audit_events " AUDIT_FILTER
 	    "ORDER BY audit_events.created_at DESC, audit_events.id "
-	    "LIMIT :limit::int OFFSET :offset::bigint" },
+	    "LIMIT :limit::int OFFSET :offset::bigint", .custom = 1 },
 	[ST_AUDIT_COUNT] = { "audit_count", 0,
-	    "SELECT count(*) FROM audit_events " AUDIT_FILTER },
+	    "SELECT count(*) FROM audit_events " AUDIT_FILTER, .custom = 1 },
 	/*
 	 * The page after the cursor's event, newest first and id ascending
 	 * among equal times: created_at <= the cursor's bounds the index
@@ -128,7 +128,7 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "AND (audit_events.created_at < " AUDIT_CURSOR("created_at") " "
 	    "OR audit_events.id > " AUDIT_CURSOR("id") ") "
 	    "ORDER BY audit_events.created_at DESC, audit_events.id "
-	    "LIMIT :limit::int" },
+	    "LIMIT :limit::int", .custom = 1 },
 };
 
 static const char *const plans[] = { "free", "starter", "professional",

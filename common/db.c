@@ -69,6 +69,9 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 	[XV_ST_INVITE_TENANT] = { "l_invite_tenant", 1,
 	    "SELECT xv_invitation_tenant($1) AS tenant_id" },
 	/* Its own transaction: the local setting holds until its commit. */
+	/* For the rest of the transaction (see struct xv_stmt's custom). */
+	[XV_ST_CUSTOM_PLANS] = { "l_custom_plans", 0,
+	    "SELECT set_config('plan_cache_mode', 'auto', true)" },
 	[XV_ST_APIKEY_COUNT] = { "l_apikey_count", 5,
 	    "SELECT xv_api_key_count($1, $2::int, $3::date, $4::int, "
 	    "to_timestamp($5::bigint)), "
@@ -308,6 +311,8 @@ xv_db_classify(PGresult *r)
  * rolls back without a word to the server.
  */
 static int			 begin_pending;
+/* plan_cache_mode is auto in this transaction (XV_ST_CUSTOM_PLANS). */
+static int			 custom_plans;
 static struct {
 	int		 on;
 	int		 stmt;		/* enum xv_libstmt */
@@ -540,6 +545,7 @@ xv_db_call(int i, const struct xv_arg *a, size_t n, enum xv_err *err)
 {
 	const struct prepared	*s = &pprep[i];
 	const char		*p[XV_MAX_PARAMS];
+	PGresult		*r;
 	unsigned char		 set[XV_MAX_PARAMS] = { 0 };
 	char			 name[32];
 	size_t			 k;
@@ -566,6 +572,16 @@ xv_db_call(int i, const struct xv_arg *a, size_t n, enum xv_err *err)
 			*err = XV_E_INTERNAL;
 			return NULL;
 		}
+	/* Once a transaction, before the first statement that wants it. */
+	if (pstmts[i].custom && !custom_plans && conn != NULL &&
+	    (begin_pending || PQtransactionStatus(conn) != PQTRANS_IDLE)) {
+		if ((r = run(libstmts[XV_ST_CUSTOM_PLANS].name,
+		    libstmts[XV_ST_CUSTOM_PLANS].name,
+		    libstmts[XV_ST_CUSTOM_PLANS].sql, 0, NULL, err)) == NULL)
+			return NULL;
+		PQclear(r);
+		custom_plans = 1;
+	}
 	snprintf(name, sizeof(name), "p%d", i);
 	return run(name, pstmts[i].name, s->sql ? s->sql : pstmts[i].sql, s->n,
 	    p, err);
@@ -619,6 +635,7 @@ xv_db_begin(void)
 	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
 		return XV_E_INTERNAL;
 	begin_pending = 1;
+	custom_plans = 0;
 	pre.on = 0;
 	pre_err = XV_OK;
 	return XV_OK;
@@ -647,6 +664,7 @@ xv_db_commit(void)
 		xv_db_rollback();
 		return e;
 	}
+	custom_plans = 0;
 	if (begin_pending) {
 		begin_pending = 0;
 		return XV_OK;
@@ -660,6 +678,7 @@ void
 xv_db_rollback(void)
 {
 	begin_pending = 0;
+	custom_plans = 0;
 	pre.on = 0;
 	pre_err = XV_OK;
 	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)

@@ -756,8 +756,9 @@ print_stmts(const struct xv_program *prog)
 		printf("%s\t", prog->stmts[i].name);
 		for (k = 0; k < n; k++)
 			printf("%s%s", k ? "," : "", names[k]);
-		printf("%s\t%s\n", n ? "" : "-",
-		    sql != NULL ? sql : prog->stmts[i].sql);
+		printf("%s\t%s\t%s\n", n ? "" : "-",
+		    sql != NULL ? sql : prog->stmts[i].sql,
+		    prog->stmts[i].custom ? "custom" : "generic");
 		free(sql);
 	}
 	return fflush(stdout) == 0 ? 0 : 1;

@@ -123,6 +123,12 @@ struct xv_stmt {
 	const char	*name;
 	int		 nparams;	/* library ($n) statements only; else 0 */
 	const char	*sql;
+	/*
+	 * Planned for its values at each execution: a statement whose
+	 * optional filters (":x IS NULL OR ...") choose its index.  The
+	 * programs' roles plan every other statement once (roles.sql).
+	 */
+	int		 custom;
 };
 
 #define XV_MAX_PARAMS	16
@@ -783,6 +789,7 @@ enum xv_libstmt {
 	XV_ST_KEY_INSERT,
 	XV_ST_KEY_RETIRE,
 	XV_ST_APIKEY_LOOKUP,
+	XV_ST_CUSTOM_PLANS,
 	XV_ST_APIKEY_COUNT,
 	XV_ST_CLIENT_LOOKUP,
 	XV_ST_CLIENT_TOKEN,

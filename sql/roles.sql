@@ -35,6 +35,17 @@ ALTER ROLE xavyo_apikeys PASSWORD :'apikeys_pw';
 ALTER ROLE xavyo_auth PASSWORD :'auth_pw';
 ALTER ROLE xavyo_invitations PASSWORD :'invitations_pw';
 ALTER ROLE xavyo_mailer PASSWORD :'mailer_pw';
+-- Every statement of the programs is written for an index and prepared
+-- once per connection.  Left to choose, PostgreSQL re-plans a statement
+-- at each execution as soon as a table's statistics show tenants of very
+-- different sizes (a custom plan looks cheaper for a small one than the
+-- generic plan): at 1,000,000 API keys that planning was a third of the
+-- database's CPU per request (tests/bench/PROFILES.md).  The generic
+-- plan is what each statement was written for, at any size.
+SELECT format('ALTER ROLE %I SET plan_cache_mode = force_generic_plan', r)
+  FROM unnest(ARRAY['xavyo_tenants','xavyo_oauth','xavyo_apikeys','xavyo_auth',
+                    'xavyo_invitations','xavyo_mailer']) AS r
+\gexec
 SELECT 'CREATE DATABASE xavyo OWNER xavyo_owner'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'xavyo')
 \gexec

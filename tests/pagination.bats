@@ -130,6 +130,24 @@ same_walk() {
 	[ "$5" -gt "$4" ]
 }
 
+@test "a statement is planned for its values exactly when optional filters (\$n IS NULL OR ...) choose its index" {
+	local p bad=0 line name sql mode want
+	for p in $XV_PROGRAMS; do
+		while IFS= read -r line; do
+			name=$(printf '%s' "$line" | cut -f1)
+			sql=$(printf '%s' "$line" | cut -f3)
+			mode=$(printf '%s' "$line" | cut -f4)
+			want=generic
+			grep -Eq '\(\$[0-9]+::[a-z]+ IS NULL OR' <<< "$sql" && want=custom
+			[ "$mode" = "$want" ] || { echo "$p $name: $mode, not $want"; bad=1; }
+		done < <("$XV_SRC/cgi-bin/$p.fcgi" -S)
+	done
+	[ "$bad" = 0 ]
+	# And there are some of each.
+	"$XV_SRC/cgi-bin/tenants.fcgi" -S | cut -f4 | grep -qx custom
+	"$XV_SRC/cgi-bin/tenants.fcgi" -S | cut -f4 | grep -qx generic
+}
+
 @test "tenants: the cursor walk is the offset walk" {
 	same_walk sys /system/tenants tenants 3 7
 }
@@ -240,7 +258,7 @@ same_walk() {
 # ROLE with app.tenant_id set to TENANT, its slots filled from
 # SLOTS-JSON ({"slot": value, ...}, null for absent ones).
 explain() {
-	local line slots sql args runs i
+	local line slots sql args runs i mode
 	line=$("$XV_SRC/cgi-bin/$5.fcgi" -S | awk -F'\t' -v s="$4" '$1 == s')
 	[ -n "$line" ] || { echo "no statement $4" >&2; return 1; }
 	slots=$(printf '%s' "$line" | cut -f2)
@@ -252,9 +270,12 @@ explain() {
 	# PostgreSQL may keep a generic plan for good.
 	runs=()
 	for i in 1 2 3 4 5 6 7 8 9 10; do runs+=(-c "EXECUTE p($args)"); done
+	# As the program plans it (its -S says), unless told otherwise.
+	mode=$(printf '%s' "$line" | cut -f4)
+	[ "$mode" = custom ] && mode=auto || mode=force_generic_plan
 	psql_as "$1" -v ON_ERROR_STOP=1 -c "BEGIN" \
 	    -c "SELECT set_config('app.tenant_id', '$2', true)" \
-	    -c "SET LOCAL plan_cache_mode = ${6:-auto}" \
+	    -c "SET LOCAL plan_cache_mode = ${6:-$mode}" \
 	    -c "PREPARE p AS $sql" "${runs[@]}" \
 	    -c "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE p($args)" \
 	    -c "ROLLBACK" | sed -n '/^\[/,/^\]/p'

@@ -165,6 +165,17 @@ COUNTS="SELECT count(*) FILTER (WHERE tenant_id = '%s'), count(*) FILTER (WHERE 
 	[ "$output" = 2 ]
 }
 
+@test "every program role plans its statements once: plan_cache_mode is force_generic_plan in its sessions" {
+	for r in $XV_PROGRAMS mailer; do
+		run sql "xavyo_$r" "" "SHOW plan_cache_mode"
+		[ "$status" -eq 0 ]
+		[ "$output" = force_generic_plan ] || { echo "xavyo_$r: $output"; return 1; }
+	done
+	# The owner (migrations, xavyoctl) keeps PostgreSQL's own choice.
+	run sql xavyo_owner "" "SHOW plan_cache_mode"
+	[ "$output" = auto ]
+}
+
 @test "xavyo_tenants owns no table, and no program role owns anything in the schema" {
 	run sql xavyo_tenants "" "SELECT count(*) FROM pg_tables WHERE tableowner = 'xavyo_tenants'"
 	[ "$status" -eq 0 ]

@@ -94,6 +94,9 @@ lists_agree() {
 	    grep -vx 'owner\|mailer' | sort)"
 	same "roles.sql's passwords" "$(sed -n 's/^ALTER ROLE xavyo_\([a-z]*\) PASSWORD .*/\1/p' \
 	    "$s/sql/roles.sql" | grep -vx 'owner\|mailer' | sort)"
+	same "roles.sql's generic plans" "$(sed -n '/^SELECT format(.ALTER ROLE %I SET plan_cache_mode/,/\\gexec/p' \
+	    "$s/sql/roles.sql" | grep -o "'xavyo_[a-z]*'" | tr -d "'" |
+	    sed 's/^xavyo_//' | grep -vx 'mailer' | sort)"
 	same "xavyo-idp.target" "$(sed -n 's/^Wants=//p' "$s/debian/systemd/xavyo-idp.target" |
 	    tr ' ' '\n' | sed -n 's/^xavyo-\(.*\)\.service$/\1/p' | grep -vx mailer | sort)"
 	same "debian/systemd's units" "$(ls "$s"/debian/systemd/xavyo-*.service |

@@ -143,13 +143,14 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "xv_ts(p.last_login_at) AS last_login_at, t.total "
 	    "FROM (SELECT count(*) FROM f) t(total) LEFT JOIN LATERAL "
 	    "(SELECT * FROM f ORDER BY created_at, id LIMIT :limit::int "
-	    "OFFSET :offset::bigint) p ON true" },
+	    "OFFSET :offset::bigint) p ON true", .custom = 1 },
 	/* The page after the cursor's user: users_tenant_created (0010). */
 	[ST_USER_AFTER] = { "user_after", 0,
 	    "SELECT " USER_COLS " FROM users " USER_FILTER " AND "
 	    "(users.created_at, users.id) > (SELECT created_at, id FROM users "
 	    "WHERE tenant_id = :tenant::uuid AND id = :after::uuid) "
-	    "ORDER BY users.created_at, users.id LIMIT :limit::int" },
+	    "ORDER BY users.created_at, users.id LIMIT :limit::int",
+	    .custom = 1 },
 	[ST_USER_INSERT] = { "user_insert", 0,
 	    "INSERT INTO users (tenant_id, email, display_name, roles, "
 	    "password_hash) VALUES (:tenant::uuid, :email, :display_name, "

@@ -64,14 +64,15 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "created_at, p.invited_by, t.total "
 	    "FROM (SELECT count(*) FROM f) t(total) LEFT JOIN LATERAL "
 	    "(SELECT * FROM f ORDER BY created_at, id LIMIT :limit::int "
-	    "OFFSET :offset::bigint) p ON true" },
+	    "OFFSET :offset::bigint) p ON true", .custom = 1 },
 	/* The page after the cursor's invitation: invitations_tenant (0006). */
 	[ST_AFTER] = { "after", 0,
 	    "SELECT " INV_COLS " FROM invitations " INV_FILTER " AND "
 	    "(invitations.created_at, invitations.id) > (SELECT created_at, id "
 	    "FROM invitations WHERE tenant_id = :tenant::uuid AND "
 	    "id = :after::uuid) "
-	    "ORDER BY invitations.created_at, invitations.id LIMIT :limit::int" },
+	    "ORDER BY invitations.created_at, invitations.id LIMIT :limit::int",
+	    .custom = 1 },
 	[ST_REVOKE] = { "revoke", 0,
 	    "UPDATE invitations SET status = 'revoked', revoked_at = now(), "
 	    "updated_at = now() WHERE id = :id::uuid AND tenant_id = :tenant::uuid "
