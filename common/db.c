@@ -461,8 +461,9 @@ xv_db_pending(void)
 	enum xv_err	 chk;
 	int		 tries = 0;
 
+	/* A connection lost under it is replaced once, as run() does. */
 	while (pre.on && pre_err == XV_OK) {
-		if (conn == NULL && (tries++ > 0 || xv_db_ensure() != XV_OK))
+		if (tries++ == 2 || (conn == NULL && xv_db_ensure() != XV_OK))
 			return XV_E_UNAVAILABLE;
 		if ((r = exec_pipe(NULL, NULL, 0, NULL, &chk)) != NULL) {
 			PQclear(r);

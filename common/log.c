@@ -43,9 +43,8 @@ xv_log_flush(void)
 void
 xv_log_access(const char *line, size_t len)
 {
-	struct timespec now;
-
 	static int	registered;
+	struct timespec	now;
 
 	if (!registered && atexit(xv_log_flush) == 0)
 		registered = 1;
