@@ -47,11 +47,13 @@ static const struct xv_stmt stmts[ST__MAX] = {
 	    "UPDATE invitations SET status = 'expired', updated_at = now() "
 	    "WHERE tenant_id = :tenant::uuid AND lower(email) = lower(:email) AND "
 	    "status = 'pending' AND expires_at <= now()" },
+	/* Created and expiring from one instant: seven days to the second. */
 	[ST_INSERT] = { "insert", 0,
 	    "INSERT INTO invitations (tenant_id, email, roles, message, "
-	    "token_hash, expires_at, invited_by) VALUES (:tenant::uuid, :email, "
-	    ROLES ", :message, :hash, now() + make_interval(secs => :ttl::int), "
-	    ":by) RETURNING " INV_COLS },
+	    "token_hash, created_at, expires_at, invited_by) SELECT "
+	    ":tenant::uuid, :email, " ROLES ", :message, :hash, c, "
+	    "c + make_interval(secs => :ttl::int), :by FROM clock_timestamp() "
+	    "AS c RETURNING " INV_COLS },
 	[ST_GET] = { "get", 0,
 	    "SELECT " INV_COLS " FROM invitations WHERE id = :id::uuid AND "
 	    "tenant_id = :tenant::uuid" },
