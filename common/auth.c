@@ -313,7 +313,59 @@ session_alive(struct xv_req *req, struct xv_principal *p)
 	return alive ? XV_OK : XV_E_UNAUTHORIZED;
 }
 
-/* Verifies a bearer JWT and fills *p; 401 for anything wrong. */
+/*
+ * The answer to a login token whose session has ended, as the caller
+ * that accepted the token would have given it (sess_code, sess_detail):
+ * whatever was answered before is dropped.
+ */
+enum xv_err
+xv_auth_session_dead(struct xv_req *req)
+{
+	const char *detail = req->sess_detail ? req->sess_detail :
+	    "invalid or expired token";
+
+	req->answered = 0;
+	req->headers.len = 0;
+	req->authed = 0;
+	xv_resp_header(req, "WWW-Authenticate",
+	    "Bearer realm=\"xavyo\", error=\"invalid_token\"");
+	if (req->sess_code != NULL)
+		return xv_fail_code(req, XV_E_UNAUTHORIZED, req->sess_code,
+		    NULL, detail);
+	return xv_fail(req, XV_E_UNAUTHORIZED, NULL, "%s", detail);
+}
+
+/*
+ * Checks now a session whose check was deferred (sess_pending) and
+ * still is: for a request that stops (rc, its answer so far) or has no
+ * transaction to carry the check.  An ended session's 401 replaces rc,
+ * as it came first when the check was not deferred.
+ */
+enum xv_err
+xv_auth_session_now(struct xv_req *req, enum xv_err rc)
+{
+	enum xv_err e;
+
+	if (!req->sess_pending)
+		return rc;
+	req->sess_pending = 0;
+	if ((e = session_alive(req, &req->who)) == XV_OK)
+		return rc;
+	if (e == XV_E_UNAUTHORIZED) {
+		req->sess_dead = 1;
+		return xv_auth_session_dead(req);
+	}
+	req->answered = 0;
+	req->headers.len = 0;
+	return xv_fail(req, XV_E_UNAVAILABLE, NULL, "database unavailable");
+}
+
+/*
+ * Verifies a bearer JWT and fills *p; 401 for anything wrong.  A login
+ * token's session is checked here, or, for the request's own principal
+ * when dispatch allows it (sess_may), with the transaction's first
+ * statement (sess_pending; XV_ST_ENTER_SESSION).
+ */
 enum xv_err
 xv_auth_jwt(struct xv_req *req, const char *tok, struct xv_principal *p)
 {
@@ -325,8 +377,12 @@ xv_auth_jwt(struct xv_req *req, const char *tok, struct xv_principal *p)
 		rc = XV_OK;
 	json_decref(claims);
 	/* A login token holds only while its session does, in every program. */
-	if (rc == XV_OK && p->sid[0] != '\0')
-		rc = session_alive(req, p);
+	if (rc == XV_OK && p->sid[0] != '\0') {
+		if (req->sess_may && p == &req->who)
+			req->sess_pending = 1;
+		else
+			rc = session_alive(req, p);
+	}
 	if (rc == XV_E_UNAVAILABLE)
 		return xv_fail(req, rc, NULL, "database unavailable");
 	/* A key that could not be read is the database's fault, not the token's. */

@@ -68,6 +68,14 @@ static const struct xv_stmt libstmts[XV_ST__MAX] = {
 	/* The tenant of an invitation token's digest (0006-invitations.sql). */
 	[XV_ST_INVITE_TENANT] = { "l_invite_tenant", 1,
 	    "SELECT xv_invitation_tenant($1) AS tenant_id" },
+	/*
+	 * XV_ST_ENTER with a login token's session (XV_ST_SESSION_ALIVE):
+	 * one row, alive first; a tenant that does not exist has NULLs.
+	 */
+	[XV_ST_ENTER_SESSION] = { "l_enter_session", 4,
+	    "SELECT s.alive, e.status, e.tokens_valid_after FROM "
+	    "xv_session_alive($3::uuid, $4::uuid) AS s(alive) "
+	    "LEFT JOIN xv_enter($1, $2::boolean) AS e ON true" },
 	/* Its own transaction: the local setting holds until its commit. */
 	/* For the rest of the transaction (see struct xv_stmt's custom). */
 	[XV_ST_CUSTOM_PLANS] = { "l_custom_plans", 0,
@@ -317,7 +325,7 @@ static struct {
 	int		 on;
 	int		 stmt;		/* enum xv_libstmt */
 	int		 n;
-	char		 val[2][64];
+	char		 val[4][64];
 	xv_db_check_fn	 check;
 	void		*arg;
 } pre;
@@ -364,7 +372,8 @@ static PGresult *
 exec_pipe(const char *name, const char *sql, int n, const char *const *p,
     enum xv_err *chk)
 {
-	const char	*pv[2] = { pre.val[0], pre.val[1] };
+	const char	*pv[4] = { pre.val[0], pre.val[1], pre.val[2],
+			    pre.val[3] };
 	PGresult	*b = NULL, *d = NULL, *r = NULL, *x, *fail = NULL;
 	int		 ok, main = name != NULL || sql != NULL;
 	int		 want_b = begin_pending, want_d = pre.on;
@@ -428,7 +437,7 @@ exec_pipe(const char *name, const char *sql, int n, const char *const *p,
  * Sends statement stmt (enum xv_libstmt) with the transaction's first
  * statement; check judges its result then, and a failure there fails
  * that statement and every later one of the transaction (xv_db_pending
- * runs it alone if no other came).  At most two parameters.
+ * runs it alone if no other came).  At most four parameters.
  */
 int
 xv_db_defer(int stmt, int n, const char *const *p, xv_db_check_fn check,
@@ -436,7 +445,7 @@ xv_db_defer(int stmt, int n, const char *const *p, xv_db_check_fn check,
 {
 	int i;
 
-	if (n > 2 || pre.on)
+	if (n > 4 || pre.on)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (snprintf(pre.val[i], sizeof(pre.val[i]), "%s", p[i]) >=

@@ -384,9 +384,15 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 	if ((rc = body_check(req, r)) != XV_OK)
 		return rc;
 	xv_db_ensure();		/* a connection lost last time is reset now */
+	/* A login token's session may go with the tenant (xv_auth_jwt). */
+	req->sess_may = !r->no_txn;
 	if ((rc = resolve(req, r)) != XV_OK ||
 	    (rc = xv_tenant_header(req, r)) != XV_OK ||
 	    (rc = xv_auth_check(req, r)) != XV_OK)
+		return xv_auth_session_now(req, rc);
+	/* No tenant to go with: the session is checked alone, now. */
+	if (req->tenant[0] == '\0' &&
+	    (rc = xv_auth_session_now(req, XV_OK)) != XV_OK)
 		return rc;
 	if (!r->no_txn) {
 		if ((rc = xv_db_begin()) != XV_OK)
@@ -397,6 +403,10 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 		    XV_OK)
 			goto out;
 	}
+	/* Never a handler with a session unchecked (fails closed). */
+	if (req->sess_pending && (rc = xv_auth_session_now(req, XV_OK)) !=
+	    XV_OK)
+		goto out;
 	rc = r->handler(req);
 	/*
 	 * The tenant is judged before anything the handler did stands: if
@@ -407,7 +417,9 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 	    req->enter_rc != XV_OK)) {
 		req->answered = 0;
 		req->headers.len = 0;
-		if (req->enter_rc != XV_OK)
+		if (req->sess_dead)
+			rc = xv_auth_session_dead(req);
+		else if (req->enter_rc != XV_OK)
 			rc = xv_fail(req, req->enter_rc, NULL, "%s",
 			    req->enter_detail);
 		else

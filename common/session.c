@@ -78,6 +78,9 @@ user_token(struct xv_req *req, const char *h)
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0' ||
 	    strncmp(h + 7, XV_APIKEY_PREFIX, sizeof(XV_APIKEY_PREFIX) - 1) == 0)
 		return invalid_token(req, "a login access token is required");
+	/* What a session found ended later says (xv_auth_session_dead). */
+	req->sess_code = "invalid_token";
+	req->sess_detail = "invalid, expired or ended token";
 	if (xv_auth_jwt(req, h + 7, &req->who) != XV_OK) {
 		if (xv_err_status(XV_E_UNAVAILABLE) == req->status)
 			return XV_E_UNAVAILABLE;

@@ -61,18 +61,20 @@ xv_tenant_header(struct xv_req *req, const struct xv_route *r)
  * Judges xv_enter's row for req: the tenant exists, is active (unless
  * sys: the platform's own routes act on suspended tenants too), and the
  * request's own login token is not older than its last suspension.
+ * Its columns start at c (XV_ST_ENTER_SESSION's row has the session's
+ * first, and NULLs where no tenant was found).
  */
 static enum xv_err
-enter_check(struct xv_req *req, int sys, PGresult *r)
+enter_check(struct xv_req *req, int sys, PGresult *r, int c)
 {
 	long	after;
 	int	suspended;
 
-	if (PQntuples(r) != 1)
+	if (PQntuples(r) != 1 || PQnfields(r) < c + 2 || PQgetisnull(r, 0, c))
 		return xv_fail(req, XV_E_TENANT_NOT_FOUND, NULL,
 		    "no such tenant");
-	suspended = strcmp(PQgetvalue(r, 0, 0), "suspended") == 0;
-	after = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	suspended = strcmp(PQgetvalue(r, 0, c), "suspended") == 0;
+	after = strtol(PQgetvalue(r, 0, c + 1), NULL, 10);
 	req->tenant_after = after;
 	if (suspended && !sys)
 		return xv_fail(req, XV_E_SUSPENDED, NULL,
@@ -94,19 +96,29 @@ xv_tenant_enter(struct xv_req *req, int sys)
 
 	if ((r = xv_db_lib(XV_ST_ENTER, 2, p, &e)) == NULL)
 		return xv_fail(req, e, NULL, "cannot scope the request");
-	e = enter_check(req, sys, r);
+	e = enter_check(req, sys, r, 0);
 	PQclear(r);
 	return e;
 }
 
-/* xv_tenant_defer's check: keeps the failure for dispatch (route.c). */
+/*
+ * xv_tenant_defer's check: keeps the failure for dispatch (route.c).
+ * An ended session comes first, as it did when it was checked alone.
+ */
 static enum xv_err
 deferred_check(void *arg, PGresult *r)
 {
 	struct xv_req	*req = arg;
 	enum xv_err	 e;
+	int		 sess = PQnfields(r) == 3;
 
-	e = enter_check(req, req->route->tenancy == XV_TENANT_SYS, r);
+	if (sess && (PQntuples(r) != 1 || PQgetisnull(r, 0, 0) ||
+	    PQgetvalue(r, 0, 0)[0] != 't')) {
+		req->sess_dead = 1;
+		req->enter_rc = XV_E_UNAUTHORIZED;
+		return XV_E_UNAUTHORIZED;
+	}
+	e = enter_check(req, req->route->tenancy == XV_TENANT_SYS, r, sess);
 	if (e != XV_OK) {
 		req->enter_rc = e;
 		snprintf(req->enter_detail, sizeof(req->enter_detail), "%s",
@@ -125,14 +137,19 @@ deferred_check(void *arg, PGresult *r)
 enum xv_err
 xv_tenant_defer(struct xv_req *req)
 {
-	const char *p[2] = { req->tenant,
-	    req->route->tenancy == XV_TENANT_SYS ? "true" : "false" };
+	const char *p[4] = { req->tenant,
+	    req->route->tenancy == XV_TENANT_SYS ? "true" : "false",
+	    req->who.sid, req->who.tid };
+	int s = req->sess_pending;
 
 	req->enter_rc = XV_OK;
-	if (xv_db_defer(XV_ST_ENTER, 2, p, deferred_check, req) != 0)
-		return xv_fail(req, XV_E_INTERNAL, NULL,
-		    "cannot scope the request");
-	return XV_OK;
+	/* A login token's session goes in the same statement. */
+	if (xv_db_defer(s ? XV_ST_ENTER_SESSION : XV_ST_ENTER, s ? 4 : 2, p,
+	    deferred_check, req) == 0) {
+		req->sess_pending = 0;
+		return XV_OK;
+	}
+	return xv_fail(req, XV_E_INTERNAL, NULL, "cannot scope the request");
 }
 
 /*

@@ -330,6 +330,14 @@ struct xv_req {
 	long		 tenant_after;	/* tokens issued before: invalid */
 	enum xv_err	 enter_rc;	/* xv_tenant_defer's check failed so */
 	char		 enter_detail[256];
+	/*
+	 * A login token's session, checked with the transaction's first
+	 * statement when the route has one (dispatch allows it: sess_may):
+	 * sess_pending until then, sess_dead if it had ended.  A failure
+	 * says sess_code (NULL: the default) and sess_detail.
+	 */
+	int		 sess_may, sess_pending, sess_dead;
+	const char	*sess_code, *sess_detail;
 	const char	*params[XV_PARAMS_MAX];		/* {param} captures */
 	const struct xv_route *route;	/* the matched route */
 	json_t		*json;		/* the checked JSON body (pool-owned) */
@@ -631,6 +639,8 @@ enum xv_tok_use {
 json_t		*xv_jwt_verify(const char *token, enum xv_tok_use);
 /* The claims unverified (caller decrefs), to look state up; see auth.c. */
 json_t		*xv_jwt_peek(const char *token);
+enum xv_err	xv_auth_session_now(struct xv_req *, enum xv_err);
+enum xv_err	xv_auth_session_dead(struct xv_req *);
 enum xv_err	xv_auth_jwt(struct xv_req *, const char *token,
 		    struct xv_principal *);
 /* The role and scope rules of API.md section 2 for route r. */
@@ -795,6 +805,7 @@ enum xv_libstmt {
 	XV_ST_CLIENT_TOKEN,
 	XV_ST_SESSION_ALIVE,
 	XV_ST_INVITE_TENANT,
+	XV_ST_ENTER_SESSION,
 	XV_ST__MAX
 };
 

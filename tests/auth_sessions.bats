@@ -79,6 +79,40 @@ everywhere() {
 	everywhere "$A" "$TOK" 401 false
 }
 
+@test "an ended session's token: the 401 before anything else, with its challenge, and a write with it changes nothing" {
+	local n a
+	signin "$A"
+	api POST /auth/logout -H "Authorization: Bearer $TOK" -H "Content-Length: 0"
+	status_is 204
+	# The session is checked with the tenant, in the handler's first
+	# statement; the answer is the one it was when checked alone.
+	api GET /admin/oauth/clients -H "Authorization: Bearer $TOK" -H "X-Tenant-ID: $A"
+	problem_is 401 unauthorized
+	jq_is .detail "invalid or expired token"
+	[ "$(header WWW-Authenticate)" = 'Bearer realm="xavyo", error="invalid_token"' ]
+	api GET /auth/me -H "Authorization: Bearer $TOK"
+	problem_is 401 invalid_token
+	jq_is .detail "invalid, expired or ended token"
+	[ "$(header WWW-Authenticate)" = 'Bearer realm="xavyo", error="invalid_token"' ]
+	# Another tenant's header, an unknown one, a malformed one: still the 401.
+	api GET /admin/oauth/clients -H "Authorization: Bearer $TOK" -H "X-Tenant-ID: $B"
+	problem_is 401 unauthorized
+	api GET /admin/oauth/clients -H "Authorization: Bearer $TOK" \
+	    -H "X-Tenant-ID: 00000000-0000-4000-8000-000000000000"
+	problem_is 401 unauthorized
+	api GET /admin/oauth/clients -H "Authorization: Bearer $TOK" -H "X-Tenant-ID: nope"
+	problem_is 401 unauthorized
+	# A write: the handler's INSERT went with the check, and rolled back.
+	n=$(super_psql -Atc "SELECT count(*) FROM oauth_clients WHERE tenant_id = '$A'")
+	a=$(super_psql -Atc "SELECT count(*) FROM audit_events WHERE tenant_id = '$A'")
+	api POST /admin/oauth/clients -H "Authorization: Bearer $TOK" -H "X-Tenant-ID: $A" \
+	    -H "Content-Type: application/json" \
+	    -d '{"name":"ghost","client_type":"confidential","grant_types":["client_credentials"],"scopes":["read"]}'
+	problem_is 401 unauthorized
+	[ "$(super_psql -Atc "SELECT count(*) FROM oauth_clients WHERE tenant_id = '$A'")" = "$n" ]
+	[ "$(super_psql -Atc "SELECT count(*) FROM audit_events WHERE tenant_id = '$A'")" = "$a" ]
+}
+
 @test "logout with the refresh token: refused everywhere, introspects inactive" {
 	signin "$A"
 	api POST /auth/logout -H "Content-Type: application/json" -d "{\"refresh_token\":\"$RT\"}"
