@@ -408,10 +408,11 @@ key_usage(struct xv_req *req)
 static const struct xv_route routes[] = {
 	{ XV_POST, "/admin/api-keys", KEYS, .body = XV_BODY_JSON,
 	    .fields = create_fields, .handler = key_create },
-	{ XV_GET, "/admin/api-keys", KEYS, .handler = key_list },
+	{ XV_GET, "/admin/api-keys", KEYS, .one_read = 1, .handler = key_list },
 	{ XV_POST, "/admin/api-keys/introspect", KEYS, .body = XV_BODY_JSON,
 	    .fields = introspect_fields, .handler = key_introspect },
-	{ XV_GET, "/admin/api-keys/{id}", KEYS, .handler = key_get },
+	{ XV_GET, "/admin/api-keys/{id}", KEYS, .one_read = 1,
+	    .handler = key_get },
 	{ XV_DELETE, "/admin/api-keys/{id}", KEYS, .handler = key_delete },
 	{ XV_GET, "/admin/api-keys/{id}/usage", KEYS, .handler = key_usage },
 };

@@ -321,6 +321,12 @@ xv_db_classify(PGresult *r)
 static int			 begin_pending;
 /* plan_cache_mode is auto in this transaction (XV_ST_CUSTOM_PLANS). */
 static int			 custom_plans;
+/*
+ * xv_db_one_read: the transaction is READ ONLY and its COMMIT goes in
+ * the pipeline of its first statement (one_read); once that committed
+ * (one_done), any other statement of the request is refused.
+ */
+static int			 one_read, one_done;
 static struct {
 	int		 on;
 	int		 stmt;		/* enum xv_libstmt */
@@ -374,24 +380,30 @@ exec_pipe(const char *name, const char *sql, int n, const char *const *p,
 {
 	const char	*pv[4] = { pre.val[0], pre.val[1], pre.val[2],
 			    pre.val[3] };
-	PGresult	*b = NULL, *d = NULL, *r = NULL, *x, *fail = NULL;
+	PGresult	*b = NULL, *d = NULL, *r = NULL, *c = NULL, *x;
+	PGresult	*fail = NULL;
 	int		 ok, main = name != NULL || sql != NULL;
 	int		 want_b = begin_pending, want_d = pre.on;
+	int		 want_c = want_b && one_read;
 
 	*chk = XV_OK;
 	if (PQenterPipelineMode(conn) != 1)
 		return NULL;
-	ok = (!want_b || PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL,
-	    NULL, 0) == 1) &&
+	ok = (!want_b || PQsendQueryParams(conn, want_c ? "BEGIN READ ONLY" :
+	    "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1) &&
 	    (!want_d || send_one(libstmts[pre.stmt].name, libstmts[pre.stmt].sql,
 	    pre.n, pv) == 1) &&
 	    (!main || send_one(name, sql, n, p) == 1) &&
+	    (!want_c || PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL,
+	    NULL, 0) == 1) &&
 	    PQpipelineSync(conn) == 1;
 	if (ok && want_b && (b = next_result()) == NULL)
 		ok = 0;
 	if (ok && want_d && (d = next_result()) == NULL)
 		ok = 0;
 	if (ok && main && (r = next_result()) == NULL)
+		ok = 0;
+	if (ok && want_c && (c = next_result()) == NULL)
 		ok = 0;
 	if (ok) {
 		if ((x = PQgetResult(conn)) == NULL ||
@@ -404,6 +416,7 @@ exec_pipe(const char *name, const char *sql, int n, const char *const *p,
 		PQclear(b);
 		PQclear(d);
 		PQclear(r);
+		PQclear(c);
 		drop_conn();
 		return NULL;
 	}
@@ -428,7 +441,23 @@ exec_pipe(const char *name, const char *sql, int n, const char *const *p,
 		if (fail != b)
 			PQclear(b);
 		PQclear(r);
+		PQclear(c);
 		return fail;
+	}
+	if (want_c) {
+		ExecStatusType st = r ? PQresultStatus(r) : PGRES_COMMAND_OK;
+
+		/* The statement failed: COMMIT was skipped, rollback follows. */
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+			PQclear(c);
+			return r;
+		}
+		if (PQresultStatus(c) != PGRES_COMMAND_OK) {
+			PQclear(r);
+			return c;
+		}
+		PQclear(c);
+		one_done = 1;
 	}
 	return r;
 }
@@ -500,6 +529,13 @@ again:
 	}
 	if (pre_err != XV_OK) {
 		*err = pre_err;
+		return NULL;
+	}
+	/* A one-read route's transaction is over: nothing more runs. */
+	if (one_done) {
+		xv_log("error", __func__, NULL, "%s after the one statement "
+		    "of a one-read route", what);
+		*err = XV_E_INTERNAL;
 		return NULL;
 	}
 	/* Not inside a transaction: the statement stands alone. */
@@ -646,9 +682,24 @@ xv_db_begin(void)
 		return XV_E_INTERNAL;
 	begin_pending = 1;
 	custom_plans = 0;
+	one_read = one_done = 0;
 	pre.on = 0;
 	pre_err = XV_OK;
 	return XV_OK;
+}
+
+/*
+ * Makes the transaction xv_db_begin opened READ ONLY, and commits it in
+ * the round trip of its first statement: for handlers that run one
+ * read-only statement (a route's one_read).  A statement after it fails
+ * (500) rather than run outside the transaction and its tenant's scope;
+ * a write in it fails as PostgreSQL refuses it.
+ */
+void
+xv_db_one_read(void)
+{
+	if (begin_pending)
+		one_read = 1;
 }
 
 /* Whether the database answers now: a round trip, reconnecting once. */
@@ -675,6 +726,11 @@ xv_db_commit(void)
 		return e;
 	}
 	custom_plans = 0;
+	one_read = 0;
+	if (one_done) {
+		one_done = 0;
+		return XV_OK;
+	}
 	if (begin_pending) {
 		begin_pending = 0;
 		return XV_OK;
@@ -689,6 +745,7 @@ xv_db_rollback(void)
 {
 	begin_pending = 0;
 	custom_plans = 0;
+	one_read = one_done = 0;
 	pre.on = 0;
 	pre_err = XV_OK;
 	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)

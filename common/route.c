@@ -398,6 +398,8 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 		if ((rc = xv_db_begin()) != XV_OK)
 			return xv_fail(req, rc, NULL, "database unavailable");
 		txn = 1;
+		if (r->one_read)
+			xv_db_one_read();
 		/* Entered and checked with the handler's first statement. */
 		if (req->tenant[0] != '\0' && (rc = xv_tenant_defer(req)) !=
 		    XV_OK)
@@ -741,7 +743,9 @@ print_routes(const struct xv_program *prog)
 					    r->params[k]);
 			else
 				putchar('-');
-			putchar('\n');
+			/* The transaction dispatch gives the handler. */
+			printf("\t%s\n", r->no_txn ? "none" : r->one_read ?
+			    "one-read" : "txn");
 		}
 	}
 	return fflush(stdout) == 0 ? 0 : 1;

@@ -174,6 +174,7 @@ PGresult	*xv_db_call(int stmt, const struct xv_arg *, size_t n,
 		    enum xv_err *err);
 enum xv_err	 xv_db_ensure(void);	/* reconnect if lost; 503 if not */
 enum xv_err	 xv_db_begin(void);
+void		 xv_db_one_read(void);
 enum xv_err	 xv_db_ping(void);
 typedef enum xv_err (*xv_db_check_fn)(void *, PGresult *);
 int		 xv_db_defer(int, int, const char *const *, xv_db_check_fn,
@@ -578,6 +579,11 @@ struct xv_route {
 	enum xv_style		 style;
 	int			 no_txn;	/* read-only: the resolver's lookup is all */
 	int			 keep_on_error;	/* commit an error answer too (counters) */
+	/*
+	 * The handler runs one read-only statement at most: BEGIN READ ONLY,
+	 * the scoping, it and COMMIT go in one round trip (xv_db_one_read).
+	 */
+	int			 one_read;
 	enum xv_err		(*handler)(struct xv_req *);
 };
 

@@ -132,6 +132,7 @@ same_walk() {
 
 @test "a statement is planned for its values exactly when optional filters (\$n IS NULL OR ...) choose its index" {
 	local p bad=0 line name sql mode want
+	[ "$(echo $XV_PROGRAMS | wc -w)" -ge 5 ]
 	for p in $XV_PROGRAMS; do
 		while IFS= read -r line; do
 			name=$(printf '%s' "$line" | cut -f1)

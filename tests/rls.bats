@@ -6,6 +6,7 @@
 # tenant's rows.  The roles are neither superusers nor BYPASSRLS nor
 # table owners, and every table with a tenant_id column forces RLS.
 load helpers
+load auth_helpers
 
 setup_file() {
 	A=$(provision "$(uniq_slug rls-a)")
@@ -166,6 +167,7 @@ COUNTS="SELECT count(*) FILTER (WHERE tenant_id = '%s'), count(*) FILTER (WHERE 
 }
 
 @test "every program role plans its statements once: plan_cache_mode is force_generic_plan in its sessions" {
+	[ "$(echo $XV_PROGRAMS | wc -w)" -ge 5 ]
 	for r in $XV_PROGRAMS mailer; do
 		run sql "xavyo_$r" "" "SHOW plan_cache_mode"
 		[ "$status" -eq 0 ]
@@ -218,4 +220,40 @@ COUNTS="SELECT count(*) FILTER (WHERE tenant_id = '%s'), count(*) FILTER (WHERE 
 	# while in A's scope it sees A's
 	run sql xavyo_owner "$A" "SELECT (SELECT count(*) > 0 FROM oauth_clients), (SELECT count(*) > 0 FROM api_keys)"
 	[ "$output" = "t|t" ]
+}
+
+@test "one-read routes: GETs only, each a READ ONLY transaction committed in its round trip, leaving no transaction open" {
+	local p got tok
+	[ "$(echo $XV_PROGRAMS | wc -w)" -ge 5 ]
+	# Which routes read in one round trip (-R's last column): GETs only.
+	got=$(for p in $XV_PROGRAMS; do "$XV_SRC/cgi-bin/$p.fcgi" -R; done |
+	    awk -F'\t' '$NF == "one-read" { print $1, $2 }' | LC_ALL=C sort)
+	[ "$got" = "$(printf '%s\n' "GET /admin/api-keys" "GET /admin/api-keys/{id}" \
+	    "GET /admin/tenants/{tenant_id}/settings" \
+	    "GET /admin/tenants/{tenant_id}/webauthn-policy" "GET /auth/me" |
+	    LC_ALL=C sort)" ] || { echo "one-read routes: $got"; return 1; }
+	tok=$(admin_token "$A")
+	for i in 1 2 3 4 5 6 7 8; do
+		api GET "/admin/tenants/$A/settings" -H "Authorization: Bearer $tok" -H "X-Tenant-ID: $A"
+		status_is 200
+		api GET /admin/api-keys -H "Authorization: Bearer $tok" -H "X-Tenant-ID: $A"
+		status_is 200
+		# Another tenant's, and a tenant that is not: refused as ever.
+		api GET "/admin/tenants/$B/settings" -H "Authorization: Bearer $tok" -H "X-Tenant-ID: $B"
+		status_is 403
+		api GET /admin/api-keys -H "Authorization: Bearer $tok" \
+		    -H "X-Tenant-ID: 00000000-0000-4000-8000-000000000000"
+		status_is 403
+	done
+	# Each program's connections are idle, none in a transaction: the
+	# COMMIT went with the read.
+	got=$(super_psql -Atc "SELECT usename, state FROM pg_stat_activity
+	    WHERE usename IN ('xavyo_tenants', 'xavyo_apikeys') AND state <> 'idle'
+	      AND pid <> pg_backend_pid()")
+	[ -z "$got" ] || { echo "$got"; return 1; }
+	# READ ONLY is PostgreSQL's: the programs' role cannot write under it.
+	run sql_after xavyo_tenants "BEGIN READ ONLY" \
+	    "UPDATE tenant_settings SET settings = settings WHERE false"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"read-only transaction"* ]]
 }

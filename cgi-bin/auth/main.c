@@ -331,7 +331,7 @@ static const struct xv_route routes[] = {
 	    .tenancy = XV_TENANT_CRED, .body = XV_BODY_JSON,
 	    .fields = password_fields, .keep_on_error = 1,
 	    .handler = auth_password },
-	{ XV_GET, "/auth/me", SELF, .handler = auth_me },
+	{ XV_GET, "/auth/me", SELF, .one_read = 1, .handler = auth_me },
 	{ XV_POST, "/auth/mfa/setup", .cred = XV_CRED_USER_OPT,
 	    .tenancy = XV_TENANT_CRED, .body = XV_BODY_JSON_OPT,
 	    .fields = mfa_setup_fields, .handler = mfa_setup },
