@@ -192,6 +192,56 @@ xv_form_get(const char *form, const char *name, char **val)
 	return count;
 }
 
+/*
+ * Checks the whole query string: each parameter a name, decodable
+ * (valid escapes, no %00) to valid UTF-8 as its value is, and given at
+ * most once.  A value that could not be read would otherwise look
+ * absent to xv_req_query, and a repeated one ambiguous.  400 naming the
+ * parameter.
+ */
+enum xv_err
+xv_req_query_check(struct xv_req *req)
+{
+	const char	*p, *amp, *eq;
+	char		*raw = NULL, *name = NULL, *val = NULL;
+	enum xv_err	 rc = XV_OK;
+	size_t		 len, nlen;
+
+	for (p = req->query; rc == XV_OK && p != NULL && *p != '\0';
+	    p = amp ? amp + 1 : NULL) {
+		amp = strchr(p, '&');
+		len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len == 0)
+			continue;
+		eq = memchr(p, '=', len);
+		nlen = eq ? (size_t)(eq - p) : len;
+		raw = strndup(p, nlen);
+		name = xv_urldecode(p, nlen);
+		val = eq ? xv_urldecode(eq + 1, len - nlen - 1) : NULL;
+		if (raw == NULL)
+			rc = xv_fail(req, XV_E_INTERNAL, NULL, "out of memory");
+		else if (nlen == 0 || name == NULL ||
+		    xv_utf8_len(name) == SIZE_MAX)
+			rc = xv_fail(req, XV_E_BAD_REQUEST, NULL,
+			    "a query parameter's name is malformed");
+		else if (eq == NULL)
+			rc = xv_fail(req, XV_E_VALIDATION, name,
+			    "%s has no value (name=value)", name);
+		else if (val == NULL || xv_utf8_len(val) == SIZE_MAX)
+			rc = xv_fail(req, XV_E_VALIDATION, name,
+			    "%s must be percent-encoded UTF-8 without NUL",
+			    name);
+		else if (xv_form_get(req->query, raw, NULL) > 1)
+			rc = xv_fail(req, XV_E_VALIDATION, name,
+			    "%s is given more than once", name);
+		free(raw);
+		free(name);
+		free(val);
+		raw = name = val = NULL;
+	}
+	return rc;
+}
+
 char *
 xv_req_query(struct xv_req *req, const char *name)
 {

@@ -383,6 +383,10 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 	req->route = r;
 	if ((rc = body_check(req, r)) != XV_OK)
 		return rc;
+	/* The API's query strings (pages, filters) are read strictly. */
+	if (r->style == XV_STYLE_PROBLEM && (rc = xv_req_query_check(req)) !=
+	    XV_OK)
+		return rc;
 	xv_db_ensure();		/* a connection lost last time is reset now */
 	/* A login token's session may go with the tenant (xv_auth_jwt). */
 	req->sess_may = !r->no_txn;

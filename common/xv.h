@@ -368,6 +368,7 @@ const char	*xv_req_header(struct xv_req *, const char *cgi_name);
 const char	*xv_req_env(struct xv_req *, const char *);
 /* Value of ?name= (percent-decoded, caller frees) or NULL. */
 char		*xv_req_query(struct xv_req *, const char *name);
+enum xv_err	 xv_req_query_check(struct xv_req *);
 /* Parses the body as a JSON object; XV_E_BAD_JSON etc. on failure. */
 enum xv_err	 xv_req_json(struct xv_req *, json_t **out);
 const char	*xv_req_client_ip(struct xv_req *);

@@ -321,6 +321,16 @@ def cmd_catalogue(routes, ctx):
         send("a header of 64 KiB", raw=[("X-Junk", "a" * 65536)])
         if r.tenancy in ("req", "cred") and r.need != "super":
             send("an X-Tenant-ID that is no UUID", extra={"X-Tenant-ID": "nope"})
+        # The API's query strings: read strictly, whatever the route reads.
+        if r.style == "problem":
+            sep = "&" if "?" in path else "?"
+            for q, why in (("limit=%zz", "a query value with a bad escape"),
+                           ("limit=1%00", "a query value with a NUL byte"),
+                           ("x=%ff%fe", "a query value of invalid UTF-8"),
+                           ("limit=5&limit=7", "a query parameter twice"),
+                           ("%zz=1", "a query name with a bad escape"),
+                           ("limit", "a query parameter without a value")):
+                send(why, p=path + sep + q)
         if r.body in ("json", "json_opt"):
             good = value(ctx, r.known.get("json", {}))
             gb = json.dumps(good).encode()

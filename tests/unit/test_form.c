@@ -161,6 +161,52 @@ test_page(void)
 	}
 }
 
+/* xv_req_query_check: a query string the API reads strictly. */
+static void
+test_query_check(void)
+{
+	static const struct {
+		const char	*query;
+		enum xv_err	 want;
+		const char	*field;
+	} c[] = {
+		{ NULL, XV_OK, "" },
+		{ "", XV_OK, "" },
+		{ "limit=5&offset=10", XV_OK, "" },
+		{ "&&limit=5&", XV_OK, "" },
+		{ "status=active&email=a%40b.example", XV_OK, "" },
+		{ "q=caf%C3%A9+x", XV_OK, "" },
+		{ "unknown=1", XV_OK, "" },
+		{ "limit=", XV_OK, "" },	/* xv_req_page refuses it */
+		{ "limit=%zz", XV_E_VALIDATION, "limit" },
+		{ "limit=1%00", XV_E_VALIDATION, "limit" },
+		{ "limit=%4", XV_E_VALIDATION, "limit" },
+		{ "offset=%ff%fe", XV_E_VALIDATION, "offset" },
+		{ "limit=5&limit=7", XV_E_VALIDATION, "limit" },
+		{ "a=1&limit=5&b=2&limit=5", XV_E_VALIDATION, "limit" },
+		{ "limit", XV_E_VALIDATION, "limit" },
+		{ "=5", XV_E_BAD_REQUEST, "" },
+		{ "%zz=5", XV_E_BAD_REQUEST, "" },
+		{ "%ff=5", XV_E_BAD_REQUEST, "" },
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(c); i++) {
+		struct xv_req	req;
+		enum xv_err	got;
+
+		t_begin("req_query_check", "%s", t_show(c[i].query));
+		memset(&req, 0, sizeof(req));
+		req.query = (char *)c[i].query;
+		got = xv_req_query_check(&req);
+		EXPECT(got == c[i].want, "got %d, want %d", got, c[i].want);
+		EXPECT(strcmp(req.err_field, c[i].field) == 0,
+		    "err_field %s, want %s", t_show(req.err_field),
+		    c[i].field);
+		t_end();
+	}
+}
+
 /* xv_buf_json_str: the access log's strings are valid JSON literals. */
 static void
 test_json_str(void)
@@ -203,4 +249,5 @@ test_form(void)
 	test_urldecode();
 	test_form_get();
 	test_page();
+	test_query_check();
 }
