@@ -327,8 +327,7 @@ xv_auth_session_dead(struct xv_req *req)
 	req->answered = 0;
 	req->headers.len = 0;
 	req->authed = 0;
-	xv_resp_header(req, "WWW-Authenticate",
-	    "Bearer realm=\"xavyo\", error=\"invalid_token\"");
+	xv_resp_header(req, "WWW-Authenticate", XV_CHALLENGE_INVALID);
 	if (req->sess_code != NULL)
 		return xv_fail_code(req, XV_E_UNAUTHORIZED, req->sess_code,
 		    NULL, detail);
@@ -599,7 +598,7 @@ xv_auth_bearer(struct xv_req *req)
 		if ((rc = xv_auth_key(req, k)) != XV_OK) {
 			if (rc == XV_E_UNAUTHORIZED)
 				xv_resp_header(req, "WWW-Authenticate",
-				    "Bearer realm=\"xavyo\", error=\"invalid_token\"");
+				    XV_CHALLENGE_INVALID);
 			return rc;
 		}
 		req->authed = 1;
@@ -611,8 +610,7 @@ xv_auth_bearer(struct xv_req *req)
 		    "a bearer token is required");
 	}
 	if ((rc = xv_auth_jwt(req, h + 7, &req->who)) != XV_OK) {
-		xv_resp_header(req, "WWW-Authenticate",
-		    "Bearer realm=\"xavyo\", error=\"invalid_token\"");
+		xv_resp_header(req, "WWW-Authenticate", XV_CHALLENGE_INVALID);
 		return rc;
 	}
 	req->authed = 1;

@@ -65,8 +65,7 @@ xv_refresh_new(const char *tenant)
 static enum xv_err
 invalid_token(struct xv_req *req, const char *detail)
 {
-	xv_resp_header(req, "WWW-Authenticate",
-	    "Bearer realm=\"xavyo\", error=\"invalid_token\"");
+	xv_resp_header(req, "WWW-Authenticate", XV_CHALLENGE_INVALID);
 	return xv_fail_code(req, XV_E_UNAUTHORIZED, "invalid_token", NULL,
 	    detail);
 }

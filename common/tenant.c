@@ -102,29 +102,43 @@ xv_tenant_enter(struct xv_req *req, int sys)
 }
 
 /*
- * xv_tenant_defer's check: keeps the failure for dispatch (route.c).
- * An ended session comes first, as it did when it was checked alone.
+ * xv_tenant_defer's check of XV_ST_ENTER's row, or of the tenant's
+ * columns of XV_ST_ENTER_SESSION's from c: keeps the failure for
+ * dispatch (route.c).
  */
 static enum xv_err
-deferred_check(void *arg, PGresult *r)
+judge_deferred(struct xv_req *req, PGresult *r, int c)
 {
-	struct xv_req	*req = arg;
 	enum xv_err	 e;
-	int		 sess = PQnfields(r) == 3;
 
-	if (sess && (PQntuples(r) != 1 || PQgetisnull(r, 0, 0) ||
-	    PQgetvalue(r, 0, 0)[0] != 't')) {
-		req->sess_dead = 1;
-		req->enter_rc = XV_E_UNAUTHORIZED;
-		return XV_E_UNAUTHORIZED;
-	}
-	e = enter_check(req, req->route->tenancy == XV_TENANT_SYS, r, sess);
+	e = enter_check(req, req->route->tenancy == XV_TENANT_SYS, r, c);
 	if (e != XV_OK) {
 		req->enter_rc = e;
 		snprintf(req->enter_detail, sizeof(req->enter_detail), "%s",
 		    req->err_detail);
 	}
 	return e;
+}
+
+static enum xv_err
+deferred_check(void *arg, PGresult *r)
+{
+	return judge_deferred(arg, r, 0);
+}
+
+/* The same, after the session: an ended one comes first, as it did alone. */
+static enum xv_err
+deferred_check_session(void *arg, PGresult *r)
+{
+	struct xv_req *req = arg;
+
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0) ||
+	    PQgetvalue(r, 0, 0)[0] != 't') {
+		req->sess_dead = 1;
+		req->enter_rc = XV_E_UNAUTHORIZED;
+		return XV_E_UNAUTHORIZED;
+	}
+	return judge_deferred(req, r, 1);
 }
 
 /*
@@ -145,7 +159,7 @@ xv_tenant_defer(struct xv_req *req)
 	req->enter_rc = XV_OK;
 	/* A login token's session goes in the same statement. */
 	if (xv_db_defer(s ? XV_ST_ENTER_SESSION : XV_ST_ENTER, s ? 4 : 2, p,
-	    deferred_check, req) == 0) {
+	    s ? deferred_check_session : deferred_check, req) == 0) {
 		req->sess_pending = 0;
 		return XV_OK;
 	}

@@ -673,6 +673,8 @@ char		*xv_b64_decode_text(const char *);
 
 /* API keys: "xavyo_ak_" and 43 base64url characters (256 bits). */
 #define XV_APIKEY_PREFIX	"xavyo_ak_"
+/* RFC 6750 3.1: the challenge of a 401 for a token that does not hold. */
+#define XV_CHALLENGE_INVALID	"Bearer realm=\"xavyo\", error=\"invalid_token\""
 #define XV_APIKEY_LEN		(9 + 43)
 #define XV_APIKEY_SHARDS	16	/* usage rows per key and day */
 /*

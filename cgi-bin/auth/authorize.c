@@ -351,8 +351,7 @@ oauth_authorize(struct xv_req *req)
 static enum xv_err
 userinfo_denied(struct xv_req *req, const char *detail)
 {
-	xv_resp_header(req, "WWW-Authenticate",
-	    "Bearer realm=\"xavyo\", error=\"invalid_token\"");
+	xv_resp_header(req, "WWW-Authenticate", XV_CHALLENGE_INVALID);
 	return xv_fail_code(req, XV_E_UNAUTHORIZED, "invalid_token", NULL,
 	    detail);
 }
