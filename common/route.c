@@ -394,10 +394,6 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 	    (rc = xv_tenant_header(req, r)) != XV_OK ||
 	    (rc = xv_auth_check(req, r)) != XV_OK)
 		return xv_auth_session_now(req, rc);
-	/* No tenant to go with: the session is checked alone, now. */
-	if (req->tenant[0] == '\0' &&
-	    (rc = xv_auth_session_now(req, XV_OK)) != XV_OK)
-		return rc;
 	if (!r->no_txn) {
 		if ((rc = xv_db_begin()) != XV_OK)
 			return xv_fail(req, rc, NULL, "database unavailable");
@@ -409,7 +405,7 @@ dispatch(const struct xv_route *r, struct xv_req *req)
 		    XV_OK)
 			goto out;
 	}
-	/* Never a handler with a session unchecked (fails closed). */
+	/* No tenant to carry the session's check: it goes alone, now. */
 	if (req->sess_pending && (rc = xv_auth_session_now(req, XV_OK)) !=
 	    XV_OK)
 		goto out;
